@@ -1,0 +1,1 @@
+"""Core utilities shared by every layer: random streams, statistics, errors, units."""

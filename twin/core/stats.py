@@ -1,0 +1,40 @@
+"""Statistics across replications."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from scipy import stats as _st
+
+__all__ = ["Interval", "mean_interval"]
+
+Interval = dict[str, float | None]
+
+
+def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
+    """Mean and Student-t confidence interval of independent replications.
+
+    Parameters
+    ----------
+    values
+        One value per replication. NaN values (a KPI undefined in that replication) are dropped.
+    level
+        Confidence level of the two-sided interval.
+
+    Returns
+    -------
+    dict
+        ``{"mean", "ci_low", "ci_high"}``; the bounds are ``None`` with fewer than two values,
+        and everything is ``None`` with none.
+    """
+    xs = [float(v) for v in values if not math.isnan(float(v))]
+    n = len(xs)
+    if n == 0:
+        return {"mean": None, "ci_low": None, "ci_high": None}
+    mean = math.fsum(xs) / n
+    if n < 2:
+        return {"mean": mean, "ci_low": None, "ci_high": None}
+    var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
+    half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
+    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}
