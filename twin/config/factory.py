@@ -23,6 +23,7 @@ __all__ = [
     "Inspection",
     "PowerKw",
     "Product",
+    "Provenance",
     "Route",
     "Source",
     "Station",
@@ -51,10 +52,15 @@ class Product(_Spec):
 
 
 class Source(_Spec):
-    """Job release: interarrival times and, optionally, a product mix."""
+    """Job release: interarrival times and, optionally, a product mix.
+
+    With ``lot_size`` n, the product is drawn once per n consecutive jobs (a production lot),
+    so setups happen at lot changes rather than between single parts.
+    """
 
     interarrival_min: Distribution
     products: list[Product] | None = None
+    lot_size: Annotated[int, Field(ge=1, le=1_000_000)] = 1
 
     @model_validator(mode="after")
     def _check(self) -> Source:
@@ -202,11 +208,20 @@ class Facility(_Spec):
     kwh_per_unit: NonNegative = 0.0
 
 
+class Provenance(_Spec):
+    """Where a spec's numbers come from, and whether they are published, estimated or synthetic."""
+
+    status: Literal["published", "estimate", "synthetic"]
+    source: str = Field(min_length=1)
+    notes: str = ""
+
+
 class FactorySpec(_Spec):
     """A whole production system."""
 
     name: Name = "factory"
     description: str = ""
+    provenance: Provenance | None = None
     source: Source
     stations: Annotated[list[Station], Field(min_length=1)]
     calendar: Calendar | None = None

@@ -189,6 +189,9 @@ class _Model:
         else:
             self.product_draw = None
             self.product_cum = [1.0]
+        self.lot_size = spec.source.lot_size
+        self.lot_left = 0
+        self.lot_product = 0
         self.source = _Source()
         self.held = False  # an arrival came off-shift and waits for the next shift
 
@@ -287,6 +290,9 @@ class _Model:
         now = self.env._now
         if self.product_draw is None:
             prod = 0
+        elif self.lot_left:
+            self.lot_left -= 1
+            prod = self.lot_product
         else:
             u = self.product_draw()
             prod = 0
@@ -294,6 +300,8 @@ class _Model:
                 if u < c:
                     break
                 prod += 1
+            self.lot_product = prod
+            self.lot_left = self.lot_size - 1
         job = _Job(self.next_id, prod, now)
         self.next_id += 1
         self.wip_area += self.wip * (now - self.wip_last)
