@@ -84,8 +84,15 @@ class FactoryRun:
         }
 
 
-def run_factory(spec: FactorySpec, *, days: float, warmup_days: float = 0.0,
-                replications: int = 5, seed: int = 0, policy: Policy | None = None) -> FactoryRun:
+def run_factory(
+    spec: FactorySpec,
+    *,
+    days: float,
+    warmup_days: float = 0.0,
+    replications: int = 5,
+    seed: int = 0,
+    policy: Policy | None = None,
+) -> FactoryRun:
     """Run ``replications`` independent replications of a factory.
 
     Parameters

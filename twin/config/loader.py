@@ -48,7 +48,7 @@ for _first in "tTfF":
 
 def parse_yaml_text(text: str) -> Any:
     """Parse YAML text safely (no Python objects; only true/false are booleans)."""
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=_Yaml12Loader)
 
 
 def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -121,7 +121,15 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
-_DIST_TAGS = {"constant", "exponential", "lognormal", "weibull", "triangular", "normal", "empirical"}
+_DIST_TAGS = {
+    "constant",
+    "exponential",
+    "lognormal",
+    "weibull",
+    "triangular",
+    "normal",
+    "empirical",
+}
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -158,7 +166,7 @@ def _describe(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str]:
         owner = _model_at(model, loc[:-1]) if len(loc) > 1 else model
         allowed = sorted(owner.model_fields) if owner is not None else []
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-        return field, f"unknown key '{loc[-1]}'{hint}"
+        return _format_loc(loc[:-1]), f"unknown key '{loc[-1]}'{hint}"
     if kind == "missing":
         return field, "required field is missing"
     if kind == "union_tag_invalid":

@@ -23,7 +23,9 @@ class Policy:
     #: otherwise (FIFO is the hot path).
     dispatches: bool = False
 
-    def choose_next(self, station: str, queue_products: Sequence[int], last_product: int | None) -> int:
+    def choose_next(
+        self, station: str, queue_products: Sequence[int], last_product: int | None
+    ) -> int:
         """Index in the queue of the job a machine that has just become free takes next.
 
         Parameters
@@ -37,9 +39,15 @@ class Policy:
         """
         return 0
 
-    def inspect(self, station: str, defective: bool, detection_rate: float,
-                false_reject_rate: float, u: float) -> bool:
-        """Whether an inspection rejects a part; ``u`` is a U(0,1) draw from the station's stream."""
+    def inspect(
+        self,
+        station: str,
+        defective: bool,
+        detection_rate: float,
+        false_reject_rate: float,
+        u: float,
+    ) -> bool:
+        """Whether an inspection rejects a part (``u``: a U(0,1) draw of the station)."""
         return u < (detection_rate if defective else false_reject_rate)
 
     def standby_after_min(self, station: str, configured: float | None) -> float | None:

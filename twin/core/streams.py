@@ -40,7 +40,9 @@ def stable_key(*parts: str | int) -> tuple[int, ...]:
             words.extend([0, part & 0xFFFFFFFF, part >> 32])
         else:
             digest = hashlib.blake2b(part.encode("utf-8"), digest_size=8).digest()
-            words.extend([1, int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")])
+            words.extend(
+                [1, int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")]
+            )
     return tuple(words)
 
 
@@ -61,4 +63,6 @@ def stream(seed: int, *name: str | int) -> np.random.Generator:
     """
     if seed < 0:
         raise ValueError("seed must be non-negative")
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(*name))))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence(seed, spawn_key=stable_key(*name)))
+    )

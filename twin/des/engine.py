@@ -40,7 +40,7 @@ BIN_MIN = 15.0
 class _Call(Event):
     """A timed callback: ``fn(event)`` at ``now + delay``, with ``arg`` as the event's value."""
 
-    def __init__(self, env: Environment, delay: float, fn, arg) -> None:  # noqa: ANN001
+    def __init__(self, env: Environment, delay: float, fn, arg) -> None:
         self.env = env
         self.callbacks = [fn]
         self._value = arg
@@ -61,8 +61,20 @@ class _Job:
 
 class _Machine:
     __slots__ = (
-        "dest", "index", "job", "last_product", "paused", "remaining", "seg_start", "since",
-        "state", "station", "tok", "ttf", "ttf_draw", "ttr_draw",
+        "dest",
+        "index",
+        "job",
+        "last_product",
+        "paused",
+        "remaining",
+        "seg_start",
+        "since",
+        "state",
+        "station",
+        "tok",
+        "ttf",
+        "ttf_draw",
+        "ttr_draw",
     )
 
     def __init__(self, station: _Station, index: int) -> None:
@@ -93,11 +105,35 @@ class _Source:
 
 class _Station:
     __slots__ = (
-        "blocked", "cap", "defect_rate", "detect", "false_reject", "idle", "index", "inspects",
-        "machines", "name", "pt", "q_area", "q_last", "queue", "reject_to", "rework",
-        "route_cum", "route_to", "setup", "standby_after", "state_time", "u_defect", "u_inspect",
+        "blocked",
+        "cap",
+        "defect_rate",
+        "detect",
+        "false_reject",
+        "idle",
+        "index",
+        "inspects",
+        "machines",
+        "name",
+        "power",
+        "pt",
+        "q_area",
+        "q_last",
+        "queue",
+        "reject_to",
+        "rework",
+        "route_cum",
+        "route_to",
+        "setup",
+        "standby_after",
+        "state_time",
+        "u_defect",
+        "u_inspect",
         "u_route",
-        "visits_done", "wait_n", "wait_sum", "warmup", "power",
+        "visits_done",
+        "wait_n",
+        "wait_sum",
+        "warmup",
     )
 
     def __init__(self, index: int, name: str) -> None:
@@ -118,8 +154,15 @@ class _Station:
 class _Model:
     """One replication of one factory."""
 
-    def __init__(self, spec: FactorySpec, seed: int, rep: int, warmup_min: float,
-                 horizon_min: float, policy: Policy | None) -> None:
+    def __init__(
+        self,
+        spec: FactorySpec,
+        seed: int,
+        rep: int,
+        warmup_min: float,
+        horizon_min: float,
+        policy: Policy | None,
+    ) -> None:
         self.spec = spec
         self.env = env = Environment()
         self.warmup_min = warmup_min
@@ -145,7 +188,9 @@ class _Model:
             else:
                 one = make_sampler(s.process_time_min, prng)
                 st.pt = [one] * len(products)
-            st.setup = make_sampler(s.setup_min, rng("station", s.name, "setup")) if s.setup_min else None
+            st.setup = (
+                make_sampler(s.setup_min, rng("station", s.name, "setup")) if s.setup_min else None
+            )
             st.defect_rate = s.defect_rate
             st.rework = s.rework
             st.inspects = s.inspection is not None
@@ -159,8 +204,12 @@ class _Model:
             for k in range(s.machines):
                 m = _Machine(st, k)
                 if s.failure is not None:
-                    m.ttf_draw = make_sampler(s.failure.mtbf_h, rng("station", s.name, "machine", k, "failures"), 60.0)
-                    m.ttr_draw = make_sampler(s.failure.mttr_h, rng("station", s.name, "machine", k, "repairs"), 60.0)
+                    m.ttf_draw = make_sampler(
+                        s.failure.mtbf_h, rng("station", s.name, "machine", k, "failures"), 60.0
+                    )
+                    m.ttr_draw = make_sampler(
+                        s.failure.mttr_h, rng("station", s.name, "machine", k, "repairs"), 60.0
+                    )
                     m.ttf = m.ttf_draw()
                 st.machines.append(m)
             st.idle = list(reversed(st.machines))  # pop() takes machine 0 first
@@ -197,11 +246,13 @@ class _Model:
 
         fac = spec.facility
         self.fac_on_kw = fac.base_kw if fac else 0.0
-        self.fac_off_kw = (fac.off_shift_kw if fac.off_shift_kw is not None else fac.base_kw) if fac else 0.0
+        self.fac_off_kw = (
+            (fac.off_shift_kw if fac.off_shift_kw is not None else fac.base_kw) if fac else 0.0
+        )
         self.fac_kwh_unit = fac.kwh_per_unit if fac else 0.0
 
         # Energy: total power now, integrated exactly into 15-minute bins (kW*min).
-        self.n_bins = int(np.ceil(horizon_min / BIN_MIN - 1e-9))
+        self.n_bins = max(1, int(np.ceil((horizon_min - warmup_min) / BIN_MIN - 1e-9)))
         self.bins = [0.0] * self.n_bins
         self.p_last = 0.0
         self.on = True
@@ -225,11 +276,13 @@ class _Model:
         self.revenue = 0.0
         self.material = 0.0
         self.prices = [p.price_krw for p in spec.source.products] if spec.source.products else [0.0]
-        self.costs = [p.material_cost_krw for p in spec.source.products] if spec.source.products else [0.0]
+        self.costs = (
+            [p.material_cost_krw for p in spec.source.products] if spec.source.products else [0.0]
+        )
         self.measuring = warmup_min <= 0
 
         self.intervals = on_intervals(spec.calendar, horizon_min)
-        if self.intervals and self.intervals[0][0] > 0 or not self.intervals:
+        if (self.intervals and self.intervals[0][0] > 0) or not self.intervals:
             self.on = True
             self._shift_off()  # the run starts off-shift
         for s, e in self.intervals:
@@ -247,22 +300,28 @@ class _Model:
 
     # -- energy and state accounting -------------------------------------------------------
     def _integrate(self, now: float) -> None:
+        """Add the energy drawn since the last call to the 15-minute bins of the measured window."""
         t0 = self.p_last
         if now <= t0:
             return
+        self.p_last = now
+        origin = self.warmup_min
+        if now <= origin:
+            return
+        t0 = max(t0, origin) - origin
+        t1 = now - origin
         p = self.power
         b0 = int(t0 // BIN_MIN)
-        b1 = int(now // BIN_MIN)
+        b1 = int(t1 // BIN_MIN)
         bins = self.bins
         if b0 == b1:
-            bins[b0] += p * (now - t0)
+            bins[b0] += p * (t1 - t0)
         else:
             bins[b0] += p * ((b0 + 1) * BIN_MIN - t0)
             for b in range(b0 + 1, min(b1, self.n_bins)):
                 bins[b] += p * BIN_MIN
             if b1 < self.n_bins:
-                bins[b1] += p * (now - b1 * BIN_MIN)
-        self.p_last = now
+                bins[b1] += p * (t1 - b1 * BIN_MIN)
 
     def _set(self, m: _Machine, new: int) -> None:
         now = self.env._now
@@ -338,7 +397,7 @@ class _Model:
         self.material += self.costs[job.product]
         if self.fac_kwh_unit:
             self.fac_unit_kwh += self.fac_kwh_unit
-            b = min(int(now // BIN_MIN), self.n_bins - 1)
+            b = min(int((now - self.warmup_min) // BIN_MIN), self.n_bins - 1)
             self.bins[b] += self.fac_kwh_unit * 60.0
 
     def _offer(self, job: _Job, st: _Station) -> bool:
@@ -447,8 +506,9 @@ class _Model:
             job.defective = False
         elif st.defect_rate and st.u_defect() < st.defect_rate:
             job.defective = True
-        if st.inspects and self.policy.inspect(st.name, job.defective, st.detect, st.false_reject,
-                                               st.u_inspect()):
+        if st.inspects and self.policy.inspect(
+            st.name, job.defective, st.detect, st.false_reject, st.u_inspect()
+        ):
             dest = st.reject_to
         elif len(st.route_to) == 1:
             dest = st.route_to[0]
@@ -484,7 +544,9 @@ class _Model:
             if self.dispatch is None:
                 job = st.queue.popleft()
             else:
-                k = self.dispatch.choose_next(st.name, [j.product for j in st.queue], m.last_product)
+                k = self.dispatch.choose_next(
+                    st.name, [j.product for j in st.queue], m.last_product
+                )
                 job = st.queue[k]
                 del st.queue[k]
             self._start(m, job)
@@ -612,8 +674,15 @@ class _Model:
         return build_result(self)
 
 
-def simulate(spec: FactorySpec, *, days: float, warmup_days: float = 0.0, seed: int = 0,
-             replication: int = 0, policy: Policy | None = None) -> RepResult:
+def simulate(
+    spec: FactorySpec,
+    *,
+    days: float,
+    warmup_days: float = 0.0,
+    seed: int = 0,
+    replication: int = 0,
+    policy: Policy | None = None,
+) -> RepResult:
     """Simulate one replication of a factory.
 
     Parameters

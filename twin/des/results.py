@@ -16,12 +16,26 @@ __all__ = ["KPI_NAMES", "STATES", "STATION_KPIS", "RepResult", "build_result", "
 
 STATES = ("processing", "setup", "idle", "standby", "warmup", "blocked", "failed", "off")
 KPI_NAMES = (
-    "throughput_per_h", "mean_lead_time_min", "mean_wip", "good_units", "scrap_units",
-    "escaped_defects", "oee", "energy_kwh", "kwh_per_good_unit", "peak_kw_15min", "mean_kw",
+    "throughput_per_h",
+    "mean_lead_time_min",
+    "mean_wip",
+    "good_units",
+    "scrap_units",
+    "escaped_defects",
+    "oee",
+    "energy_kwh",
+    "kwh_per_good_unit",
+    "peak_kw_15min",
+    "mean_kw",
 )
 STATION_KPIS = (
-    "utilization", "availability", "blocked_share", "starved_share", "setup_share",
-    "mean_queue", "mean_wait_min",
+    "utilization",
+    "availability",
+    "blocked_share",
+    "starved_share",
+    "setup_share",
+    "mean_queue",
+    "mean_wait_min",
 )
 
 
@@ -112,13 +126,13 @@ def build_result(model: _Model) -> RepResult:
     energy["facility"] = facility
     total_kwh = sum(energy.values())
 
-    b0 = int(round(start / 15.0))
-    profile = np.asarray(model.bins[b0:], dtype=float) / 15.0
+    # Mean kW per 15-minute bin; a last, shorter bin is divided by its own length.
+    widths = np.full(len(model.bins), 15.0)
+    widths[-1] = measured - 15.0 * (len(model.bins) - 1)
+    profile = np.asarray(model.bins, dtype=float) / widths
 
     visits = visit_ratios(spec)
-    load = {
-        s.name: visits[s.name] * s.mean_process_time() / s.machines for s in spec.stations
-    }
+    load = {s.name: visits[s.name] * s.mean_process_time() / s.machines for s in spec.stations}
     ideal_cycle = max(load.values())  # minutes per released part at the design bottleneck
     good = model.good
     kpis = {

@@ -23,7 +23,9 @@ Sampler = Callable[[], float]
 BATCH = 1024
 
 
-def batch_drawer(dist: object, rng: np.random.Generator, scale: float = 1.0) -> Callable[[int], np.ndarray]:
+def batch_drawer(
+    dist: object, rng: np.random.Generator, scale: float = 1.0
+) -> Callable[[int], np.ndarray]:
     """Return ``draw(n)`` giving ``n`` samples of ``dist`` times ``scale``.
 
     Parameters
