@@ -32,7 +32,7 @@ def _check_theory(
     theory: float,
     *,
     rel_floor: float = 0.01,
-    max_rel_half: float = 0.05,
+    max_rel_half: float = 0.08,
     widen: float = 1.5,
     what: str = "",
 ) -> None:
@@ -74,9 +74,7 @@ def _check_same(
 
 def _balance(kpis: dict[str, float]) -> float:
     inflow = kpis["released"] + kpis["wip_start"]
-    outflow = (
-        kpis["good_units"] + kpis["escaped_defects"] + kpis["scrap_units"] + kpis["wip_end"]
-    )
+    outflow = kpis["good_units"] + kpis["escaped_defects"] + kpis["scrap_units"] + kpis["wip_end"]
     return inflow - outflow
 
 

@@ -16,6 +16,14 @@ from twin.des.results import KPI_NAMES, STATES, STATION_KPIS
 
 __all__ = ["FactoryRun", "run_factory"]
 
+#: KPIs that are shares of time or of output: their intervals are clipped to [0, 1]. Every
+#: other KPI is non-negative.
+SHARES = {"oee", "utilization", "availability", "blocked_share", "starved_share", "setup_share"}
+
+
+def _interval(name: str, values: list[float]) -> dict[str, float | None]:
+    return mean_interval(values, lower=0.0, upper=1.0 if name in SHARES else None)
+
 
 @dataclass(frozen=True)
 class FactoryRun:
@@ -40,14 +48,14 @@ class FactoryRun:
     def summary(self) -> dict[str, dict[str, float | None]]:
         """Mean and 95 % interval across replications of every factory KPI."""
         keys = list(KPI_NAMES) + [k for k in self.reps[0].kpis if k not in KPI_NAMES]
-        return {k: mean_interval([r.kpis[k] for r in self.reps]) for k in keys}
+        return {k: _interval(k, [r.kpis[k] for r in self.reps]) for k in keys}
 
     def station_summary(self) -> dict[str, dict[str, dict[str, float | None]]]:
         """Per station, mean and interval of each station KPI."""
         out: dict[str, dict[str, dict[str, float | None]]] = {}
         for st in self.spec.stations:
             out[st.name] = {
-                k: mean_interval([r.stations[st.name][k] for r in self.reps]) for k in STATION_KPIS
+                k: _interval(k, [r.stations[st.name][k] for r in self.reps]) for k in STATION_KPIS
             }
         return out
 

@@ -12,7 +12,12 @@ __all__ = ["Interval", "mean_interval"]
 Interval = dict[str, float | None]
 
 
-def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
+def mean_interval(
+    values: Sequence[float],
+    level: float = 0.95,
+    lower: float | None = None,
+    upper: float | None = None,
+) -> Interval:
     """Mean and Student-t confidence interval of independent replications.
 
     Parameters
@@ -21,6 +26,9 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
         One value per replication. NaN values (a KPI undefined in that replication) are dropped.
     level
         Confidence level of the two-sided interval.
+    lower, upper
+        The quantity's natural range (e.g. 0 for counts, 1 for shares): the interval's bounds
+        are clipped to it, so that a count's interval never goes below zero.
 
     Returns
     -------
@@ -37,4 +45,9 @@ def mean_interval(values: Sequence[float], level: float = 0.95) -> Interval:
         return {"mean": mean, "ci_low": None, "ci_high": None}
     var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
     half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}
+    lo, hi = mean - half, mean + half
+    if lower is not None:
+        lo = max(lo, lower)
+    if upper is not None:
+        hi = min(hi, upper)
+    return {"mean": mean, "ci_low": lo, "ci_high": hi}

@@ -36,6 +36,7 @@ STATION_KPIS = (
     "setup_share",
     "mean_queue",
     "mean_wait_min",
+    "energy_kwh",
 )
 
 
@@ -50,7 +51,8 @@ class RepResult:
         ``failures``, ``mean_sojourn_min`` (all exits, scrap included), ``scheduled_h``,
         ``revenue_krw``, ``material_cost_krw``.
     stations
-        Per station: ``STATION_KPIS`` and ``state_min`` (machine-minutes in each state).
+        Per station: ``STATION_KPIS``, ``jobs_started``, ``energy_kwh`` and ``state_min``
+        (machine-minutes in each state).
     energy_by_state_kwh
         kWh per machine state summed over machines, plus ``facility``.
     profile_kw
@@ -102,8 +104,10 @@ def build_result(model: _Model) -> RepResult:
     active_share: dict[str, float] = {}
     for st in model.stations:
         t = dict(zip(STATES, st.state_time, strict=True))
+        station_kwh = 0.0
         for s, minutes, kw in zip(STATES, st.state_time, st.power, strict=True):
             energy[s] += minutes * kw / 60.0
+            station_kwh += minutes * kw / 60.0
         total = sum(st.state_time)
         scheduled = total - t["off"]
         available = scheduled - t["failed"]
@@ -116,6 +120,7 @@ def build_result(model: _Model) -> RepResult:
             "mean_queue": st.q_area / measured,
             "mean_wait_min": _safe_div(st.wait_sum, st.wait_n),
             "jobs_started": st.wait_n,
+            "energy_kwh": station_kwh,
             "state_min": t,
         }
         active_share[st.name] = _safe_div(

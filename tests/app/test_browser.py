@@ -1,0 +1,115 @@
+"""The real app in headless Chromium: it serves, the KPIs appear, nothing raises.
+
+Needs the system Chromium at /usr/bin/chromium (``apt-get install chromium``); Playwright's own
+browser downloads are not used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SERVER_START_S = 30.0
+PAGE_TIMEOUT_MS = 45_000
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"{CHROMIUM} not found: install the system browser (apt-get install chromium)",
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    pytest.fail(f"streamlit did not listen on port {port} within {SERVER_START_S:g} s")
+
+
+def test_factory_page_in_chromium(repo_root: Path, app_path: Path, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=repo_root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_port(port, proc, log)
+        shot = tmp_path / "factory.png"
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 1800})
+                page.set_default_timeout(PAGE_TIMEOUT_MS)
+                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+                page.get_by_text("Throughput", exact=True).first.wait_for()
+                page.get_by_text("Results: smt-line").first.wait_for()
+                page.locator('[data-testid="stPlotlyChart"] .main-svg').nth(1).wait_for()
+                page.wait_for_timeout(1000)  # let the last deltas paint
+
+                assert page.title() == "Gumi Twin"
+                assert page.locator('[data-testid="stMetric"]').count() == 5
+                assert page.locator('[data-testid="stException"]').count() == 0
+                body = page.inner_text("body")
+                assert "Traceback" not in body
+                assert "not data from a real firm" in body
+                # Streamlit scrolls inside its main block: grow the viewport to show it all.
+                height = page.evaluate(
+                    "() => (document.querySelector('[data-testid=\"stMain\"]')"
+                    " || document.body).scrollHeight"
+                )
+                page.set_viewport_size({"width": 1400, "height": max(1800, min(height, 8000))})
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(shot), full_page=True)
+            finally:
+                browser.close()
+        assert shot.stat().st_size > 10_000
+        if target := os.environ.get("GUMI_SCREENSHOT_DIR"):
+            Path(target).mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, Path(target) / "factory.png")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    assert "Traceback" not in log.read_text(errors="replace")

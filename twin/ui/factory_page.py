@@ -1,0 +1,362 @@
+"""The Factory page: pick a shipped factory spec (or upload one), run it, read its KPIs.
+
+Layout only: the engine runs through :func:`twin.experiment.run_factory`, and every table,
+label and figure comes from :mod:`twin.ui.factory_view`. The last finished result stays in
+``st.session_state`` until a new run finishes, so changing a widget never blanks the page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from twin.config import FactorySpec, load_factory_spec
+from twin.config.loader import canonical_json, spec_hash
+from twin.core.errors import InputError
+from twin.experiment import run_factory
+from twin.io.paths import factory_specs
+from twin.ui import factory_view as view
+
+__all__ = ["DEFAULTS", "DEFAULT_FACTORY", "RESULT_KEY", "render"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_FACTORY = "smt-line"
+DEFAULTS = {"days": 14, "warmup_days": 2, "replications": 5, "seed": 1}
+RESULT_KEY = "factory_result"
+SHIPPED = "Shipped factory"
+UPLOAD = "Upload a spec (YAML)"
+PROFILE_DAYS = 7
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """What the sidebar asks for on this rerun."""
+
+    spec: FactorySpec | None
+    label: str
+    error: str | None
+    settings: dict[str, int]
+    run_clicked: bool
+
+    def key(self) -> tuple[Any, ...] | None:
+        """Identity of the requested run: spec hash and settings (``None`` without a spec)."""
+        if self.spec is None:
+            return None
+        return (spec_hash(self.spec), *(self.settings[k] for k in DEFAULTS))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _simulate(
+    spec_json: str,
+    days: int,
+    warmup_days: int,
+    replications: int,
+    seed: int,
+    _spec: FactorySpec,
+) -> dict[str, Any]:
+    """Run the engine once per canonical spec JSON and settings (``_spec`` is not hashed)."""
+    del spec_json  # the cache key; the spec itself comes in unhashed
+    run = run_factory(
+        _spec, days=days, warmup_days=warmup_days, replications=replications, seed=seed
+    )
+    return {"run": run.to_dict(), "profile_kw": run.mean_profile_kw()}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _parse_upload(name: str, data: bytes) -> tuple[FactorySpec | None, str | None]:
+    return view.parse_upload(name, data)
+
+
+def render() -> None:
+    """Draw the Factory page."""
+    st.title("Gumi Twin")
+    st.markdown(
+        "A digital twin of the Gumi National Industrial Complex: simulate one factory and read "
+        "its KPIs as means with 95 % confidence intervals across independent replications."
+    )
+    choice = _sidebar()
+
+    result = st.session_state.get(RESULT_KEY)
+    if choice.run_clicked or result is None:
+        fresh = _run(choice)
+        if fresh is not None:
+            st.session_state[RESULT_KEY] = result = fresh
+        elif result is not None:
+            st.caption("The result below is the last run that finished.")
+    if result is None:
+        st.info("No result yet: choose a factory in the sidebar and press **Run simulation**.")
+        return
+    if choice.key() != result["key"]:
+        st.info(
+            "The sidebar now differs from the result below. Press **Run simulation** to "
+            "update it; this result stays until the new run finishes.",
+            icon=":material/info:",
+        )
+    _show(result)
+
+
+# --------------------------------------------------------------------------- sidebar
+
+
+def _sidebar() -> _Choice:
+    sb = st.sidebar
+    sb.header("Factory")
+    source = sb.radio(
+        "Spec source", [SHIPPED, UPLOAD], key="factory_source", persist_state="session"
+    )
+    spec: FactorySpec | None = None
+    error: str | None = None
+    label = ""
+    if source == SHIPPED:
+        shipped = factory_specs()
+        names = list(shipped)
+        if not names:
+            error = "No shipped factory specs found in data/factories."
+        else:
+            name = sb.selectbox(
+                "Shipped factory",
+                names,
+                index=names.index(DEFAULT_FACTORY) if DEFAULT_FACTORY in names else 0,
+                key="factory_name",
+                persist_state="session",
+            )
+            label = str(name)
+            try:
+                spec = load_factory_spec(shipped[name])
+            except InputError as exc:
+                error = exc.line()
+    else:
+        upload = sb.file_uploader(
+            f"Factory spec, YAML, at most {view.MAX_UPLOAD_BYTES / 1e6:g} MB",
+            type=["yaml", "yml"],
+            key="factory_upload",
+            max_upload_size=max(1, round(view.MAX_UPLOAD_BYTES / 1e6)),
+            help="The same format as the shipped specs in data/factories/*.yaml.",
+        )
+        if upload is None:
+            sb.caption("Upload a spec to run it.")
+        else:
+            label = f"upload {upload.name}"
+            spec, error = _parse_upload(upload.name, upload.getvalue())
+    if error:
+        sb.error(view.md_escape(error), icon=":material/error:")
+    elif spec is not None:
+        sb.caption(f"{view.md_escape(spec.name)}: {len(spec.stations)} stations")
+
+    sb.header("Run settings")
+    settings = {
+        "days": sb.number_input(
+            "Measured days",
+            min_value=1,
+            max_value=180,
+            value=DEFAULTS["days"],
+            step=1,
+            key="factory_days",
+            persist_state="session",
+            help="Days measured per replication, after the warm-up.",
+        ),
+        "warmup_days": sb.number_input(
+            "Warm-up days",
+            min_value=0,
+            max_value=60,
+            value=DEFAULTS["warmup_days"],
+            step=1,
+            key="factory_warmup_days",
+            persist_state="session",
+            help="Days simulated first and discarded, so the line starts loaded.",
+        ),
+        "replications": sb.number_input(
+            "Replications",
+            min_value=1,
+            max_value=30,
+            value=DEFAULTS["replications"],
+            step=1,
+            key="factory_replications",
+            persist_state="session",
+            help="Independent runs; at least 2 give a 95 % confidence interval.",
+        ),
+        "seed": sb.number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            value=DEFAULTS["seed"],
+            step=1,
+            key="factory_seed",
+            persist_state="session",
+            help="Root random seed: the same seed and settings give the same result.",
+        ),
+    }
+    run_clicked = sb.button(
+        "Run simulation",
+        type="primary",
+        key="factory_run",
+        disabled=spec is None,
+        width="stretch",
+        icon=":material/play_arrow:",
+    )
+    settings = {k: int(v) for k, v in settings.items()}
+    return _Choice(spec, label, error, settings, run_clicked)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _run(choice: _Choice) -> dict[str, Any] | None:
+    """Run (or fetch from the cache) the chosen spec; show an error and return None on failure."""
+    if choice.spec is None:
+        st.error(
+            view.md_escape(choice.error)
+            if choice.error
+            else "Choose a shipped factory or upload a valid spec first."
+        )
+        return None
+    s = choice.settings
+    label = view.md_escape(choice.label)
+    message = (
+        f"Simulating {label}: {s['replications']} replications of "
+        f"{s['warmup_days']} warm-up + {s['days']} measured days…"
+    )
+    try:
+        with st.spinner(message, show_time=True):
+            out = _simulate(
+                canonical_json(choice.spec),
+                s["days"],
+                s["warmup_days"],
+                s["replications"],
+                s["seed"],
+                choice.spec,
+            )
+    except InputError as exc:
+        st.error(view.md_escape(exc.line()), icon=":material/error:")
+        return None
+    except ValueError as exc:
+        st.error(view.md_escape(f"{choice.label}: the run failed: {exc}"), icon=":material/error:")
+        return None
+    except Exception as exc:  # last resort: a message, never a traceback, on the page
+        log.exception("factory run failed for %s", choice.label)
+        st.error(
+            view.md_escape(
+                f"{choice.label}: the run failed unexpectedly ({type(exc).__name__}: {exc}). "
+                "Details are in the server log."
+            ),
+            icon=":material/error:",
+        )
+        return None
+    return {
+        "key": choice.key(),
+        "label": choice.label,
+        "spec": view.spec_summary(choice.spec),
+        "run": out["run"],
+        "profile_kw": out["profile_kw"],
+    }
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _show(result: dict[str, Any]) -> None:
+    run = result["run"]
+    spec = result["spec"]
+    summary = run["summary"]
+    reps = run["replications"]
+
+    st.header(f"Results: {view.md_escape(spec['name'])}", divider="gray")
+    st.caption(
+        f"{run['days']:g} measured days after {run['warmup_days']:g} warm-up days · "
+        f"{reps} replication{'s' if reps != 1 else ''} · seed {run['seed']} · "
+        f"spec hash {run['spec_hash']} · from {view.md_escape(result['label'])}"
+    )
+    if spec["description"]:
+        st.markdown(view.md_escape(spec["description"]))
+    level, text = view.data_status(spec["provenance"])
+    notice = st.warning if level == "warning" else st.info
+    notice(text, icon=":material/fact_check:")
+
+    _headline(summary, reps)
+    _stations(run, spec)
+    _profile(result)
+
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.subheader("Energy")
+        st.plotly_chart(
+            view.energy_figure(run["energy_by_state_kwh"], run["days"]),
+            width="stretch",
+            config={"displaylogo": False},
+        )
+        st.caption(
+            "Mean kWh per replication over the measured window: machine states summed over "
+            "machines, plus the facility load (base load, off-shift load and a part per unit)."
+        )
+    with right:
+        st.subheader("All KPIs")
+        st.table(view.kpi_table(summary), hide_index=True)
+    st.download_button(
+        "Download this result (JSON)",
+        json.dumps(run, indent=2),
+        file_name=f"{spec['name']}-result.json",
+        mime="application/json",
+        on_click="ignore",
+        key="factory_download",
+        icon=":material/download:",
+    )
+
+
+def _headline(summary: dict[str, Any], reps: int) -> None:
+    cols = st.columns(len(view.HEADLINE_KPIS))
+    for col, key in zip(cols, view.HEADLINE_KPIS, strict=True):
+        fmt = view.KPIS[key]
+        interval = summary.get(key, {})
+        half = view.half_width(interval)
+        with col.container(border=True):
+            st.metric(fmt.label, view.fmt_kpi(key, interval.get("mean"), card=True), help=fmt.help)
+            if half is None:
+                st.markdown("1 replication: no CI" if reps < 2 else "± — (95 % CI)")
+            else:
+                st.markdown(f"± {view.fmt_half_width(key, half)} (95 % CI)")
+
+
+def _stations(run: dict[str, Any], spec: dict[str, Any]) -> None:
+    st.subheader("Stations")
+    st.markdown(
+        f"Bottleneck: **{run['bottleneck']}**, the station most often busiest (processing, "
+        "setup, warm-up or failed) across replications; its row is highlighted."
+    )
+    table = view.station_table(run["stations"], run["bottleneck"], spec["machines"])
+    st.dataframe(view.station_styler(table), hide_index=True, width="stretch")
+    st.caption(
+        "Means across replications. Availability is the share of scheduled time not failed; "
+        "utilization, blocked, starved and setup (incl. warm-up) are shares of available time."
+    )
+
+
+def _profile(result: dict[str, Any]) -> None:
+    run = result["run"]
+    st.subheader("Electric load")
+    days = float(run["days"])
+    max_days: float | None = None
+    if days > PROFILE_DAYS:
+        span = st.segmented_control(
+            "Days shown",
+            [f"First {PROFILE_DAYS} days", f"All {days:g} days"],
+            default=f"First {PROFILE_DAYS} days",
+            key="factory_profile_span",
+        )
+        max_days = None if span and span.startswith("All") else PROFILE_DAYS
+    fig = view.profile_figure(
+        result["profile_kw"],
+        warmup_days=float(run["warmup_days"]),
+        max_days=max_days,
+        mean_kw=run["summary"].get("mean_kw", {}).get("mean"),
+    )
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
+    st.caption(
+        "Mean kW in each 15-minute interval, averaged over the replications; the dashed line is "
+        "the mean over the whole measured window. The peak card is the mean of each "
+        "replication's own peak, so it can exceed this averaged curve."
+    )
