@@ -201,7 +201,10 @@ class Calendar(_Spec):
 
 
 class Facility(_Spec):
-    """Facility loads beside the machines: a constant base load and a part per good unit."""
+    """Facility loads beside the machines: a constant base load and a part per shipped unit.
+
+    ``kwh_per_unit`` is drawn for every unit shipped (good or escaped defect), not for scrap.
+    """
 
     base_kw: NonNegative = 0.0
     off_shift_kw: NonNegative | None = None
@@ -217,11 +220,18 @@ class Provenance(_Spec):
 
 
 class FactorySpec(_Spec):
-    """A whole production system."""
+    """A whole production system.
+
+    ``sector`` (e.g. ``electronics``) and ``employees`` (people one unit of this factory
+    employs, direct and indirect) matter when the factory stands for many firms of the complex
+    (an archetype): firm results are archetype results times the firm's scale.
+    """
 
     name: Name = "factory"
     description: str = ""
     provenance: Provenance | None = None
+    sector: Name | None = None
+    employees: Annotated[int, Field(ge=1, le=100_000)] | None = None
     source: Source
     stations: Annotated[list[Station], Field(min_length=1)]
     calendar: Calendar | None = None
