@@ -16,6 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from twin.cli_complex import COMMANDS, add_parsers
 from twin.config.loader import load_factory_spec
 from twin.core.errors import InputError
 
@@ -169,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
     v = sub.add_parser("validate", help="check factory spec files")
     v.add_argument("specs", nargs="+", help="factory spec YAML files")
+    add_parsers(sub, _int_in, _positive_float, _nonneg_float)
     return parser
 
 
@@ -211,7 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        return {"factory": _cmd_factory, "validate": _cmd_validate}[args.command](args)
+        commands = {"factory": _cmd_factory, "validate": _cmd_validate, **COMMANDS}
+        return commands[args.command](args)
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)
         return 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["data_dir", "factory_specs", "repo_root"]
+__all__ = ["archetype_specs", "data_dir", "factory_specs", "repo_root"]
 
 
 def repo_root() -> Path:
@@ -22,4 +22,10 @@ def data_dir() -> Path:
 def factory_specs() -> dict[str, Path]:
     """Shipped factory specs by name (file stem), sorted by name."""
     folder = data_dir() / "factories"
+    return {p.stem: p for p in sorted(folder.glob("*.yaml"))}
+
+
+def archetype_specs() -> dict[str, Path]:
+    """Shipped archetype specs (representative factories of the complex) by name."""
+    folder = data_dir() / "archetypes"
     return {p.stem: p for p in sorted(folder.glob("*.yaml"))}

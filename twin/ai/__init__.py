@@ -1,0 +1,1 @@
+"""Machine learning in Gumi Twin (the only package that imports scikit-learn)."""
