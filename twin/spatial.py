@@ -78,18 +78,34 @@ def random_points_in(
 
 
 def side_of_line(points: gpd.GeoSeries, line: LineString) -> np.ndarray:
-    """+1 for points east (right, looking north) of a roughly north-south ``line``, -1 west.
+    """+1 for points east of a river-like ``line`` running north to south, -1 for points west.
 
-    The line's x at each point's latitude is interpolated along the line; points beyond the
-    line's north or south end take the nearest end's x.
+    The line is extended straight north and south beyond its ends, a box around everything is
+    split along it, and each point is classified by the part it falls in (robust where the
+    river bends east-west). Points on the line count as east.
     """
-    coords = np.asarray(line.coords)
-    order = np.argsort(coords[:, 1])
-    ys, xs = coords[order, 1], coords[order, 0]
-    px = points.x.to_numpy()
-    py = points.y.to_numpy()
-    x_line = np.interp(py, ys, xs)
-    return np.where(px > x_line, 1, -1)
+    from shapely.geometry import box
+    from shapely.ops import split
+
+    coords = list(line.coords)
+    if coords[0][1] < coords[-1][1]:
+        coords.reverse()  # north to south
+    minx, miny, maxx, maxy = (
+        min(c[0] for c in coords),
+        min(c[1] for c in coords),
+        max(c[0] for c in coords),
+        max(c[1] for c in coords),
+    )
+    px, py = points.x.to_numpy(), points.y.to_numpy()
+    minx, maxx = min(minx, px.min()), max(maxx, px.max())
+    miny, maxy = min(miny, py.min()), max(maxy, py.max())
+    pad = max(maxx - minx, maxy - miny) + 1.0
+    ext = LineString([(coords[0][0], maxy + pad), *coords, (coords[-1][0], miny - pad)])
+    frame = box(minx - pad, miny - pad / 2, maxx + pad, maxy + pad / 2)
+    parts = list(split(frame, ext).geoms)
+    west_probe = Point(minx - pad / 2, (miny + maxy) / 2)
+    west = prep(next(p for p in parts if p.contains(west_probe)))
+    return np.array([-1 if west.contains(Point(x, y)) else 1 for x, y in zip(px, py, strict=True)])
 
 
 REQUIRED_COMPLEX_COLUMNS = ("complex_id", "name")

@@ -21,9 +21,22 @@ def twin() -> str:
 
 def test_factory_runs_end_to_end(twin):
     out = subprocess.run(
-        [twin, "factory", str(ROOT / "data/factories/smt-line.yaml"), "--days", "1",
-         "--warmup-days", "0.5", "--replications", "2", "--json"],
-        capture_output=True, text=True, check=True, timeout=120,
+        [
+            twin,
+            "factory",
+            str(ROOT / "data/factories/smt-line.yaml"),
+            "--days",
+            "1",
+            "--warmup-days",
+            "0.5",
+            "--replications",
+            "2",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     doc = json.loads(out.stdout)
     assert doc["summary"]["good_units"]["mean"] > 0

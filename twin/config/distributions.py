@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -113,10 +114,11 @@ class Normal(_Dist):
         """Mean of the normal truncated at zero."""
         if self.sd == 0:
             return self.mean
-        from scipy.stats import truncnorm
-
+        # E[X | X > 0] = mu + sd * phi(a) / (1 - Phi(a)), a = -mu / sd
         a = -self.mean / self.sd
-        return float(truncnorm.mean(a, float("inf"), loc=self.mean, scale=self.sd))
+        pdf = math.exp(-0.5 * a * a) / math.sqrt(2 * math.pi)
+        tail = 0.5 * math.erfc(a / math.sqrt(2))
+        return self.mean + self.sd * pdf / tail
 
 
 class Empirical(_Dist):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from scipy import stats as _st
+from scipy.special import stdtrit  # lighter to import than scipy.stats
 
 __all__ = ["Interval", "mean_interval"]
 
@@ -44,7 +44,7 @@ def mean_interval(
     if n < 2:
         return {"mean": mean, "ci_low": None, "ci_high": None}
     var = math.fsum((x - mean) ** 2 for x in xs) / (n - 1)
-    half = float(_st.t.ppf(0.5 + level / 2, n - 1)) * math.sqrt(var / n)
+    half = float(stdtrit(n - 1, 0.5 + level / 2)) * math.sqrt(var / n)
     lo, hi = mean - half, mean + half
     if lower is not None:
         lo = max(lo, lower)
