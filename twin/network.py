@@ -63,6 +63,7 @@ no factor changes by more than ``tol``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -137,6 +138,8 @@ def build_supply_network(
     detour = params.detour_factor.value
     k = params.top_k.value
     sigma = params.match_sigma.value
+    beta = 1.0 if params.supplier_size_exponent is None else params.supplier_size_exponent.value
+    mass_w = production**beta  # sub-linear: giants do not supply everyone
     m = k * _CANDIDATE_FACTOR
 
     # Candidates: per customer and supplier sector, the m best suppliers by unconstrained
@@ -158,7 +161,7 @@ def build_supply_network(
         for si, group in enumerate(members):
             if group.size == 0:
                 continue
-            w = production[group][None, :] * pull[:, group]
+            w = mass_w[group][None, :] * pull[:, group]
             mm = min(m, group.size)
             order = np.argsort(-w, axis=1, kind="stable")[:, :mm]  # ties: smaller firm_id
             ok = np.take_along_axis(w, order, axis=1) > 0
@@ -188,9 +191,9 @@ def build_supply_network(
     # Allocation, with balancing of supplier masses when local sales are capped.
     cap_share = None if params.max_local_sales_share is None else params.max_local_sales_share.value
     if cap_share is None:
-        flows = _allocate(cand, base, production, demand_cs, k)
+        flows = _allocate(cand, base, mass_w, demand_cs, k)
     else:
-        flows = _balance(cand, base, production, demand_cs, k, cap_share * production)
+        flows = _balance(cand, base, mass_w, demand_cs, k, cap_share * production)
 
     inputs = flows.sum(axis=(1, 2))
     sales = _sales(cand, flows, n)
@@ -243,7 +246,7 @@ def build_supply_network(
 def _balance(
     cand: np.ndarray,
     base: np.ndarray,
-    production: np.ndarray,
+    mass0: np.ndarray,
     demand_cs: np.ndarray,
     k: int,
     cap: np.ndarray,
@@ -257,8 +260,8 @@ def _balance(
     ``_STALL_ROUNDS`` rounds without improvement, or after ``_BALANCING_ROUNDS``. Flows of
     suppliers still above their cap are then cut pro rata (that demand goes unmet locally).
     """
-    n = production.size
-    mass = production.copy()
+    n = mass0.size
+    mass = mass0.copy()
     flows = _allocate(cand, base, mass, demand_cs, k)
     best, best_excess, since = flows, np.inf, 0
     tol = 1e-9 * max(float(demand_cs.sum()), 1.0)
@@ -343,6 +346,19 @@ def _partner_frame(g: nx.DiGraph, records: list[dict]) -> pd.DataFrame:
     return df.sort_values(["flow_krw", "firm_id"], ascending=[False, True], ignore_index=True)
 
 
+def _partner_record(g: nx.DiGraph, other: str, edge: dict[str, Any]) -> dict[str, Any]:
+    attrs = g.nodes[other]
+    return {
+        "firm_id": other,
+        "name": attrs.get("name", other),
+        "sector": attrs.get("sector"),
+        "complex_id": attrs.get("complex_id"),
+        "flow_krw": edge["flow_krw"],
+        "share": edge.get("share"),
+        "road_km": edge.get("road_km"),
+    }
+
+
 def suppliers_of(g: nx.DiGraph, firm_id: str) -> pd.DataFrame:
     """The firm's suppliers inside the complex, largest flow first.
 
@@ -365,21 +381,9 @@ def suppliers_of(g: nx.DiGraph, firm_id: str) -> pd.DataFrame:
         If the firm is not in the network.
     """
     _node(g, firm_id)
-    records = []
-    for sup, _, e in g.in_edges(firm_id, data=True):
-        attrs = g.nodes[sup]
-        records.append(
-            {
-                "firm_id": sup,
-                "name": attrs.get("name", sup),
-                "sector": attrs.get("sector"),
-                "complex_id": attrs.get("complex_id"),
-                "flow_krw": e["flow_krw"],
-                "share": e.get("share"),
-                "road_km": e.get("road_km"),
-            }
-        )
-    return _partner_frame(g, records)
+    return _partner_frame(
+        g, [_partner_record(g, sup, e) for sup, _, e in g.in_edges(firm_id, data=True)]
+    )
 
 
 def customers_of(g: nx.DiGraph, firm_id: str) -> pd.DataFrame:
@@ -405,21 +409,9 @@ def customers_of(g: nx.DiGraph, firm_id: str) -> pd.DataFrame:
         If the firm is not in the network.
     """
     _node(g, firm_id)
-    records = []
-    for _, cus, e in g.out_edges(firm_id, data=True):
-        attrs = g.nodes[cus]
-        records.append(
-            {
-                "firm_id": cus,
-                "name": attrs.get("name", cus),
-                "sector": attrs.get("sector"),
-                "complex_id": attrs.get("complex_id"),
-                "flow_krw": e["flow_krw"],
-                "share": e.get("share"),
-                "road_km": e.get("road_km"),
-            }
-        )
-    return _partner_frame(g, records)
+    return _partner_frame(
+        g, [_partner_record(g, cus, e) for _, cus, e in g.out_edges(firm_id, data=True)]
+    )
 
 
 def complex_flows(g: nx.DiGraph) -> pd.DataFrame:

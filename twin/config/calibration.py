@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from twin.config.loader import _describe
-from twin.core.errors import InputError
+from twin.config.loader import validate_model
 
 __all__ = ["CalibrationSettings", "parse_calibration"]
 
@@ -46,10 +45,4 @@ class CalibrationSettings(_M):
 
 def parse_calibration(data: Any, source: str) -> CalibrationSettings:
     """Validate ``data/calibration.yaml``; errors name the file and the field."""
-    if not isinstance(data, dict):
-        raise InputError(source, None, "expected a mapping (key: value) at the top level")
-    try:
-        return CalibrationSettings.model_validate(data)
-    except ValidationError as exc:
-        field, message = _describe(CalibrationSettings, exc.errors()[0])
-        raise InputError(source, field or None, message) from None
+    return validate_model(CalibrationSettings, data, source)

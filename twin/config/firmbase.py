@@ -19,10 +19,9 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from twin.config.loader import _describe, read_yaml
-from twin.core.errors import InputError
+from twin.config.loader import FieldError, read_yaml, validate_model
 
 __all__ = [
     "MATURITY_LEVELS",
@@ -55,15 +54,6 @@ Text = Annotated[str, Field(min_length=1, max_length=2000)]
 Key = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.+\-]*$")]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-
-
-class FieldError(ValueError):
-    """A cross-field problem that knows which field it concerns."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 class _Spec(BaseModel):
@@ -485,21 +475,7 @@ def parse_firmbase_params(data: Any, source: str = "<firmbase>") -> FirmbasePara
     InputError
         On the first problem found, naming the field and what is allowed.
     """
-    if not isinstance(data, dict):
-        raise InputError(source, None, "expected a mapping (key: value) at the top level")
-    try:
-        return FirmbaseParams.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        first = errors[0]
-        cause = (first.get("ctx") or {}).get("error")
-        if isinstance(cause, FieldError):
-            field, message = cause.field, cause.message
-        else:
-            field, message = _describe(FirmbaseParams, first)
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise InputError(source, field or None, message) from None
+    return validate_model(FirmbaseParams, data, source)
 
 
 def load_firmbase_params(path: str | Path) -> FirmbaseParams:

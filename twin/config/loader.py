@@ -11,7 +11,7 @@ import json
 import re
 import typing
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -21,12 +21,14 @@ from twin.core.errors import InputError
 
 __all__ = [
     "MAX_SPEC_BYTES",
+    "FieldError",
     "canonical_json",
     "load_factory_spec",
     "parse_factory_spec",
     "parse_yaml_text",
     "read_yaml",
     "spec_hash",
+    "validate_model",
 ]
 
 MAX_SPEC_BYTES = 2_000_000
@@ -181,6 +183,41 @@ def _describe(model: type[BaseModel], err: dict[str, Any]) -> tuple[str, str]:
     return field, msg
 
 
+class FieldError(ValueError):
+    """A cross-field problem raised by a validator that knows which field it concerns."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate_model(model: type[M], data: Any, source: str) -> M:
+    """Validate a parsed mapping as ``model``, turning problems into one :class:`InputError`.
+
+    The error names ``source``, the field (a dotted path) and what is allowed, with a count of
+    further problems, if any.
+    """
+    if not isinstance(data, dict):
+        raise InputError(source, None, "expected a mapping (key: value) at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = exc.errors()
+        first = errors[0]
+        cause = (first.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            field, message = cause.field, cause.message
+        else:
+            field, message = _describe(model, first)
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise InputError(source, field or None, message) from None
+
+
 def parse_factory_spec(data: Any, source: str = "<spec>") -> FactorySpec:
     """Validate a mapping as a :class:`FactorySpec`.
 
@@ -197,16 +234,7 @@ def parse_factory_spec(data: Any, source: str = "<spec>") -> FactorySpec:
         On the first problem found, naming the field and what is allowed (with a count of
         further problems, if any).
     """
-    if not isinstance(data, dict):
-        raise InputError(source, None, "expected a mapping (key: value) at the top level")
-    try:
-        return FactorySpec.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        field, message = _describe(FactorySpec, errors[0])
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise InputError(source, field or None, message) from None
+    return validate_model(FactorySpec, data, source)
 
 
 def load_factory_spec(path: str | Path) -> FactorySpec:

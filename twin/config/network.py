@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from twin.config.loader import _describe
-from twin.core.errors import InputError
+from twin.config.loader import validate_model
 
 __all__ = [
     "SECTORS",
@@ -125,6 +124,7 @@ class NetworkParams(_Spec):
     top_k: SourcedInt
     match_sigma: SourcedFloat
     max_local_sales_share: SourcedFloat | None = None
+    supplier_size_exponent: SourcedFloat | None = None
 
     @model_validator(mode="after")
     def _check(self) -> NetworkParams:
@@ -146,6 +146,10 @@ class NetworkParams(_Spec):
             raise ValueError("detour_factor must be at least 1 (roads are never shorter)")
         if not 1 <= self.top_k.value <= 1000:
             raise ValueError("top_k must be between 1 and 1000")
+        if self.supplier_size_exponent is not None and not (
+            0.0 <= self.supplier_size_exponent.value <= 1.0
+        ):
+            raise ValueError("supplier_size_exponent must be between 0 and 1")
         if not 0.0 <= self.match_sigma.value <= 3.0:
             raise ValueError("match_sigma must be between 0 and 3")
         cap = self.max_local_sales_share
@@ -184,13 +188,4 @@ def parse_network_params(data: Any, source: str = "<network>") -> NetworkParams:
     InputError
         On the first problem, naming the field and what is allowed.
     """
-    if not isinstance(data, dict):
-        raise InputError(source, None, "expected a mapping (key: value) at the top level")
-    try:
-        return NetworkParams.model_validate(data)
-    except ValidationError as exc:
-        errors = exc.errors()
-        field, message = _describe(NetworkParams, errors[0])
-        if len(errors) > 1:
-            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise InputError(source, field or None, message) from None
+    return validate_model(NetworkParams, data, source)
