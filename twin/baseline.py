@@ -22,7 +22,32 @@ from twin.io.geo import read_layer
 from twin.io.paths import data_dir
 from twin.io.yamlio import write_yaml_atomic
 
-__all__ = ["calibration_report", "fit_and_save", "load_settings", "targets_from"]
+__all__ = [
+    "calibration_report",
+    "fit_and_save",
+    "load_settings",
+    "supply_network",
+    "targets_from",
+    "top_bottlenecks",
+]
+
+NETWORK_SEED = 1
+
+
+def supply_network(firms: Any, seed: int = NETWORK_SEED) -> Any:
+    """The supply network of the firm layer, with the shipped ``data/network.yaml``."""
+    from twin.config.network import parse_network_params
+    from twin.network import build_supply_network
+
+    path = data_dir() / "network.yaml"
+    return build_supply_network(firms, parse_network_params(read_yaml(path), str(path)), seed)
+
+
+def top_bottlenecks(firms: Any, n: int = 5) -> Any:
+    """The ``n`` firms whose loss would cost the rest of the complex the most output."""
+    from twin.network import supply_bottlenecks
+
+    return supply_bottlenecks(supply_network(firms), top=n)
 
 
 def load_settings() -> CalibrationSettings:

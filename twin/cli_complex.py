@@ -52,6 +52,12 @@ def add_parsers(
     m = sub.add_parser("map", help="draw a static map of the complex")
     m.add_argument("--out", required=True, help="image file to write (.png, .pdf or .svg)")
     m.add_argument("--no-firms", action="store_true", help="draw outlines and substations only")
+    m.add_argument(
+        "--bottlenecks",
+        type=int_in(0, 50),
+        default=5,
+        help="ring the top N supply bottlenecks of the supply network (default 5)",
+    )
     del nonneg
 
 
@@ -143,6 +149,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_map(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from twin.baseline import top_bottlenecks
     from twin.core.errors import InputError
     from twin.io.geo import read_layer
     from twin.viz import complex_map_figure
@@ -153,11 +160,21 @@ def _cmd_map(args: argparse.Namespace) -> int:
             None, "--out", f"'{out.suffix}' is not an image type; allowed: .png, .pdf, .svg"
         )
     layers = {name: read_layer(name) for name in ("complexes", "firms", "substations", "river")}
+    top: list[str] = []
+    if args.bottlenecks and not args.no_firms:
+        table = top_bottlenecks(layers["firms"], args.bottlenecks)
+        top = table["firm_id"].tolist()
+        ranked = zip(table["name"], table["sector"], strict=True)
+        print(
+            "top supply bottlenecks: "
+            + "; ".join(f"{i}. {n} ({s})" for i, (n, s) in enumerate(ranked, start=1))
+        )
     fig = complex_map_figure(
         layers["complexes"],
         None if args.no_firms else layers["firms"],
         layers["substations"],
         layers["river"],
+        bottlenecks=top,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=150)

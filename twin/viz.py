@@ -46,6 +46,7 @@ def complex_map_figure(
     firms: gpd.GeoDataFrame | None = None,
     substations: gpd.GeoDataFrame | None = None,
     river: gpd.GeoDataFrame | None = None,
+    bottlenecks: list[str] | None = None,
     title: str = "Gumi National Industrial Complex",
     size_in: tuple[float, float] = (11.0, 11.0),
 ) -> Figure:
@@ -55,6 +56,8 @@ def complex_map_figure(
     ----------
     complexes, firms, substations, river
         Layers of ``data/gumi.gpkg`` (any CRS; drawn in EPSG:5186 so distances are true).
+    bottlenecks
+        ``firm_id`` of the top supply bottlenecks, ringed and numbered in rank order.
     title
         The figure's title.
     size_in
@@ -91,6 +94,31 @@ def complex_map_figure(
                 fontsize=7.5,
                 zorder=5,
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0},
+            )
+    if bottlenecks and firms is not None:
+        fm = firms.to_crs(METRIC_CRS).set_index("firm_id")
+        for rank, fid in enumerate(bottlenecks, start=1):
+            if fid not in fm.index:
+                continue
+            pt = fm.geometry[fid]
+            ax.scatter(
+                [pt.x],
+                [pt.y],
+                s=260,
+                facecolors="none",
+                edgecolors="#d62728",
+                linewidths=2.2,
+                zorder=7,
+            )
+            ax.annotate(
+                str(rank),
+                (pt.x, pt.y),
+                xytext=(-14, 6),
+                textcoords="offset points",
+                fontsize=10,
+                weight="bold",
+                color="#d62728",
+                zorder=7,
             )
     if substations is not None and len(substations):
         ss = substations.to_crs(METRIC_CRS)
@@ -178,6 +206,20 @@ def complex_map_figure(
         )
     if river is not None and len(river):
         handles.append(Line2D([], [], color="#4a90d9", linewidth=3, label="Nakdong River"))
+    if bottlenecks:
+        handles.append(
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="none",
+                markeredgecolor="#d62728",
+                markersize=11,
+                markeredgewidth=2,
+                label=f"top {len(bottlenecks)} supply bottlenecks (rank)",
+            )
+        )
     ax.legend(handles=handles, loc="upper left", fontsize=8.5, framealpha=0.9)
     ax.set_title(title, fontsize=15)
     fig.text(
