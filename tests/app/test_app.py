@@ -270,3 +270,14 @@ def test_figures_have_units_and_readable_fonts() -> None:
     for fig in (energy, profile):
         assert fig.layout.font.size >= 14
         assert fig.layout.xaxis.tickfont.size >= 14 and fig.layout.yaxis.tickfont.size >= 14
+
+
+def test_archetypes_are_offered_and_run(app: AppTest) -> None:
+    """The complex's archetypes can be picked and run like the sample lines."""
+    box = app.selectbox(key="factory_name")
+    assert "archetype: wafer-fab" in box.options
+    box.set_value("archetype: defence-electronics").run()
+    _small_settings(app)
+    _run(app)
+    _assert_clean(app)
+    assert "Results: defence-electronics" in _headers(app)

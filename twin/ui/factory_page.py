@@ -18,7 +18,7 @@ from twin.config import FactorySpec, load_factory_spec
 from twin.config.loader import canonical_json, spec_hash
 from twin.core.errors import InputError
 from twin.experiment import run_factory
-from twin.io.paths import factory_specs
+from twin.io.paths import archetype_specs, factory_specs
 from twin.ui import factory_view as view
 
 __all__ = ["DEFAULTS", "DEFAULT_FACTORY", "RESULT_KEY", "render"]
@@ -113,7 +113,11 @@ def _sidebar() -> _Choice:
     error: str | None = None
     label = ""
     if source == SHIPPED:
-        shipped = factory_specs()
+        # Sample lines first, then the complex's archetypes (prefixed so the names stay apart).
+        shipped = {
+            **factory_specs(),
+            **{f"archetype: {n}": p for n, p in archetype_specs().items()},
+        }
         names = list(shipped)
         if not names:
             error = "No shipped factory specs found in data/factories."
