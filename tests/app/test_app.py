@@ -281,3 +281,17 @@ def test_archetypes_are_offered_and_run(app: AppTest) -> None:
     _run(app)
     _assert_clean(app)
     assert "Results: defence-electronics" in _headers(app)
+
+
+def test_cards_switch_to_larger_units() -> None:
+    """Large values move to h / MWh / MW on the cards, with the interval in the same unit."""
+    assert view.card_texts(
+        "mean_lead_time_min", {"mean": 2064.0, "ci_low": 2034.0, "ci_high": 2094.0}
+    ) == ("34.4 h", "0.50")
+    assert view.card_texts(
+        "peak_kw_15min", {"mean": 22217.0, "ci_low": 21517.0, "ci_high": 22917.0}
+    ) == ("22.2 MW", "0.70")
+    assert view.card_texts(
+        "mean_lead_time_min", {"mean": 11.2, "ci_low": 9.3, "ci_high": 13.1}
+    ) == ("11.2 min", "1.9")
+    assert view.card_texts("oee", {"mean": None}) == (view.fmt_kpi("oee", None), None)

@@ -315,14 +315,13 @@ def _headline(summary: dict[str, Any], reps: int) -> None:
     cols = st.columns(len(view.HEADLINE_KPIS))
     for col, key in zip(cols, view.HEADLINE_KPIS, strict=True):
         fmt = view.KPIS[key]
-        interval = summary.get(key, {})
-        half = view.half_width(interval)
+        value, half = view.card_texts(key, summary.get(key, {}))
         with col.container(border=True):
-            st.metric(fmt.label, view.fmt_kpi(key, interval.get("mean"), card=True), help=fmt.help)
+            st.metric(fmt.label, value, help=fmt.help)
             if half is None:
                 st.markdown("1 replication: no CI" if reps < 2 else "± — (95 % CI)")
             else:
-                st.markdown(f"± {view.fmt_half_width(key, half)} (95 % CI)")
+                st.markdown(f"± {half} (95 % CI)")
 
 
 def _stations(run: dict[str, Any], spec: dict[str, Any]) -> None:

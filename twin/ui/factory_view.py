@@ -29,6 +29,7 @@ __all__ = [
     "KPIS",
     "MAX_UPLOAD_BYTES",
     "KpiFormat",
+    "card_texts",
     "data_status",
     "energy_figure",
     "fmt_half_width",
@@ -278,15 +279,49 @@ def fmt_kpi(key: str, value: float | None, *, card: bool = False) -> str:
 
     Cards are narrow: there, values of 100 and more lose their decimals.
     """
-    f = _fmt(key)
     if not _finite(value):
         return _DASH
-    scaled = float(value) * f.scale
+    return _format(_fmt(key), float(value), card=card)
+
+
+def _format(f: KpiFormat, value: float, *, card: bool) -> str:
+    scaled = value * f.scale
     decimals = 0 if card and abs(scaled) >= 100 else f.decimals
     text = f"{scaled:,.{decimals}f}"
     if not card or not f.card_unit:
         return text
     return f"{text}{f.card_unit}" if f.card_unit.startswith("/") else f"{text} {f.card_unit}"
+
+
+#: Larger units a headline card switches to when a value reaches 1,000 of the base unit.
+_CARD_UPSCALE = {"min": ("h", 60.0), "kWh": ("MWh", 1000.0), "kW": ("MW", 1000.0)}
+_CARD_CHARS = 7  # what a fifth of a wide page shows at the metric font size
+
+
+def card_texts(key: str, interval: Mapping[str, float | None]) -> tuple[str, str | None]:
+    """A headline card's value and its half-width (95 % CI), in one unit that fits the card.
+
+    Minutes become hours, kWh become MWh and kW become MW from 1,000 upwards, so that a
+    wafer fab's 2,064 min lead time reads 34.4 h instead of being cut off.
+    """
+    f = _fmt(key)
+    mean = interval.get("mean")
+    if not _finite(mean):
+        return _DASH, None
+    if f.card_unit in _CARD_UPSCALE and abs(float(mean) * f.scale) >= 1000:
+        unit, div = _CARD_UPSCALE[f.card_unit]
+        f = KpiFormat(f.label, unit, 1, f.scale / div, f.help)
+        if len(_format(f, float(mean), card=True)) > _CARD_CHARS:  # "12.3 MWh" is cut off
+            f = KpiFormat(f.label, unit, 0, f.scale, f.help)
+    half = half_width(interval)
+    return _format(f, float(mean), card=True), None if half is None else _fmt_half(half * f.scale)
+
+
+def _fmt_half(h: float) -> str:
+    if h == 0:
+        return "0"
+    decimals = min(max(1 - math.floor(math.log10(abs(h))), 0), 4)
+    return f"{h:,.{decimals}f}"
 
 
 def half_width(interval: Mapping[str, float | None]) -> float | None:
@@ -301,11 +336,7 @@ def fmt_half_width(key: str, half: float | None) -> str:
     """A half-width with two significant digits (scaled like its KPI), or a dash."""
     if not _finite(half):
         return _DASH
-    h = float(half) * _fmt(key).scale
-    if h == 0:
-        return "0"
-    decimals = min(max(1 - math.floor(math.log10(abs(h))), 0), 4)
-    return f"{h:,.{decimals}f}"
+    return _fmt_half(float(half) * _fmt(key).scale)
 
 
 def kpi_table(summary: Mapping[str, Mapping[str, float | None]]) -> pd.DataFrame:
