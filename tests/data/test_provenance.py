@@ -30,8 +30,9 @@ def numeric_leaves_without_source(node, path="", inherited=False):
 @pytest.mark.parametrize("name", INLINE)
 def test_every_number_has_source_and_status(name):
     data = read_yaml(DATA / name)
-    missing = [p for p in numeric_leaves_without_source(data)
-               if not p.startswith((".year", ".seed"))]
+    missing = [
+        p for p in numeric_leaves_without_source(data) if not p.startswith((".year", ".seed"))
+    ]
     assert not missing, f"{name}: numbers without source/status: {missing[:10]}"
 
 

@@ -20,7 +20,17 @@ from twin.des import simulate
 from twin.experiment import run_factory
 
 SEED = int(os.environ.get("TWIN_VALIDATION_SEED", "20240611"))  # override to re-check
-STATES = ("processing", "setup", "idle", "standby", "warmup", "blocked", "failed", "off")
+STATES = (
+    "processing",
+    "setup",
+    "idle",
+    "standby",
+    "warmup",
+    "blocked",
+    "failed",
+    "off",
+    "maintenance",
+)
 
 
 def expo(mean: float) -> dict:

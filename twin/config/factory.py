@@ -17,6 +17,7 @@ __all__ = [
     "SCRAP",
     "SINK",
     "Calendar",
+    "Degradation",
     "Facility",
     "FactorySpec",
     "Failure",
@@ -93,10 +94,33 @@ class Failure(_Spec):
         return self
 
 
+class Degradation(_Spec):
+    """Wear-driven breakdowns with a condition signal, for condition-based maintenance.
+
+    Each machine's wear grows during processing by ``wear_per_h`` per operating hour (one
+    draw per hour of operation); it breaks down when wear reaches 1 and is repaired in
+    ``mttr_h``. After each job a sensor reads the wear plus normal noise of ``sensor_sd``;
+    a maintenance policy may raise an alarm, which triggers a planned repair of ``planned_h``
+    before the next job. Any repair restores the machine to zero wear.
+    """
+
+    wear_per_h: Distribution
+    sensor_sd: NonNegative = 0.05
+    mttr_h: Distribution
+    planned_h: Distribution
+
+    @model_validator(mode="after")
+    def _check(self) -> Degradation:
+        if self.wear_per_h.mean_value <= 0:
+            raise ValueError("wear_per_h must have a positive mean")
+        return self
+
+
 class PowerKw(_Spec):
     """Electric power drawn by one machine in each state (kW).
 
-    ``blocked`` and ``warmup`` default to the ``idle`` power when omitted.
+    ``blocked`` and ``warmup`` default to the ``idle`` power and ``maintenance`` (planned
+    repairs) to the ``failed`` power when omitted.
     """
 
     processing: NonNegative = 0.0
@@ -107,6 +131,7 @@ class PowerKw(_Spec):
     off: NonNegative = 0.0
     blocked: NonNegative | None = None
     warmup: NonNegative | None = None
+    maintenance: NonNegative | None = None
 
     def by_state(self) -> dict[str, float]:
         """Power for every engine state, with the defaults filled in."""
@@ -119,6 +144,7 @@ class PowerKw(_Spec):
             "blocked": self.idle if self.blocked is None else self.blocked,
             "failed": self.failed,
             "off": self.off,
+            "maintenance": self.failed if self.maintenance is None else self.maintenance,
         }
 
 
@@ -148,6 +174,7 @@ class Station(_Spec):
     process_time_min: Distribution | dict[Name, Distribution]
     buffer_capacity: Annotated[int, Field(ge=0)] | None = None
     failure: Failure | None = None
+    degradation: Degradation | None = None
     setup_min: Distribution | None = None
     defect_rate: Fraction = 0.0
     rework: bool = False
@@ -272,6 +299,11 @@ class FactorySpec(_Spec):
                 raise ValueError(
                     f"{where}.inspection.reject_to: unknown station "
                     f"'{st.inspection.reject_to}' (allowed: {sorted(seen)} or '{SCRAP}')"
+                )
+            if st.failure is not None and st.degradation is not None:
+                raise ValueError(
+                    f"{where}: give either failure (random breakdowns) or degradation "
+                    "(wear-driven breakdowns), not both"
                 )
             if st.setup_min is not None and not self.source.products:
                 raise ValueError(f"{where}.setup_min: setups need a product mix in source.products")

@@ -50,6 +50,24 @@ class Policy:
         """Whether an inspection rejects a part (``u``: a U(0,1) draw of the station)."""
         return u < (detection_rate if defective else false_reject_rate)
 
+    def on_sensor(self, station: str, machine: int, age_h: float, reading: float) -> bool:
+        """Whether a degrading machine's condition reading raises a maintenance alarm.
+
+        Called after every job on stations with ``degradation``; ``True`` schedules a planned
+        repair before the machine's next job. The plain factory never raises one (run to
+        failure).
+        """
+        return False
+
+    def observe(
+        self, station: str, machine: int, age_h: float, reading: float, remaining_h: float
+    ) -> None:
+        """Ground truth beside each reading (``remaining_h``: operating hours to breakdown).
+
+        For collecting training data only: a deployed policy must decide from
+        :meth:`on_sensor`'s arguments alone.
+        """
+
     def standby_after_min(self, station: str, configured: float | None) -> float | None:
         """Idle minutes after which a machine drops to standby (``None``: never)."""
         return configured

@@ -32,8 +32,8 @@ from twin.des.sampling import make_sampler, uniform_sampler
 
 __all__ = ["simulate"]
 
-PROC, SETUP, IDLE, STANDBY, WARMUP, BLOCKED, FAILED, OFF = range(8)
-assert STATES[PROC] == "processing" and STATES[OFF] == "off"
+PROC, SETUP, IDLE, STANDBY, WARMUP, BLOCKED, FAILED, OFF, MAINT = range(9)
+assert STATES[PROC] == "processing" and STATES[OFF] == "off" and STATES[MAINT] == "maintenance"
 BIN_MIN = 15.0
 
 
@@ -65,9 +65,13 @@ class _Machine:
         "index",
         "job",
         "last_product",
+        "life",
+        "maint_due",
         "paused",
+        "planned_draw",
         "remaining",
         "seg_start",
+        "sensor",
         "since",
         "state",
         "station",
@@ -75,6 +79,7 @@ class _Machine:
         "ttf",
         "ttf_draw",
         "ttr_draw",
+        "wear",
     )
 
     def __init__(self, station: _Station, index: int) -> None:
@@ -92,6 +97,13 @@ class _Machine:
         self.last_product: int | None = None
         self.paused = IDLE  # state to return to at the next shift start
         self.dest: _Station | None = None  # where a blocked machine's part is waiting to go
+        # Degradation: the current life's length (operating minutes), its wear path (wear at
+        # each whole operating hour), the sensor's noise sampler, a pending planned repair.
+        self.life = 0.0
+        self.wear: list[float] = []
+        self.sensor = None
+        self.maint_due = False
+        self.planned_draw = None
 
 
 class _Source:
@@ -151,6 +163,42 @@ class _Station:
         self.visits_done = 0
 
 
+def _life_sampler(m: _Machine, wear_per_h):
+    """A sampler of operating minutes to breakdown that also stores the wear path on ``m``.
+
+    Wear grows by one draw of ``wear_per_h`` per operating hour, linearly within the hour;
+    the machine breaks down where the path crosses 1.
+    """
+
+    def draw() -> float:
+        path = [0.0]
+        while True:
+            inc = wear_per_h()
+            if inc <= 0:
+                path.append(path[-1])
+                continue
+            if path[-1] + inc >= 1.0:
+                hours = len(path) - 1 + (1.0 - path[-1]) / inc
+                path.append(path[-1] + inc)
+                break
+            path.append(path[-1] + inc)
+        m.wear = path
+        m.life = hours * 60.0
+        return m.life
+
+    return draw
+
+
+def _wear_at(m: _Machine) -> float:
+    """Wear of a degrading machine at its current operating age."""
+    age_h = (m.life - (m.ttf or 0.0)) / 60.0
+    i = int(age_h)
+    path = m.wear
+    if i + 1 >= len(path):
+        return path[-1]
+    return path[i] + (age_h - i) * (path[i + 1] - path[i])
+
+
 class _Model:
     """One replication of one factory."""
 
@@ -203,7 +251,19 @@ class _Model:
             st.warmup = s.warmup_min
             for k in range(s.machines):
                 m = _Machine(st, k)
-                if s.failure is not None:
+                if s.degradation is not None:
+                    deg = s.degradation
+                    mname = ("station", s.name, "machine", k)
+                    m.ttf_draw = _life_sampler(m, make_sampler(deg.wear_per_h, rng(*mname, "wear")))
+                    m.ttr_draw = make_sampler(deg.mttr_h, rng(*mname, "repairs"), 60.0)
+                    m.planned_draw = make_sampler(deg.planned_h, rng(*mname, "planned"), 60.0)
+                    noise = rng(*mname, "sensor")
+                    sd = deg.sensor_sd
+                    m.sensor = (
+                        (lambda g=noise, sd=sd: float(g.normal(0.0, sd))) if sd else (lambda: 0.0)
+                    )
+                    m.ttf = m.ttf_draw()
+                elif s.failure is not None:
                     m.ttf_draw = make_sampler(
                         s.failure.mtbf_h, rng("station", s.name, "machine", k, "failures"), 60.0
                     )
@@ -273,6 +333,7 @@ class _Model:
         self.sojourn_sum = 0.0
         self.sojourn_n = 0
         self.failures = 0
+        self.planned_repairs = 0
         self.revenue = 0.0
         self.material = 0.0
         self.prices = [p.price_krw for p in spec.source.products] if spec.source.products else [0.0]
@@ -491,6 +552,30 @@ class _Model:
         self._set(m, PROC)
         self._run(m)
 
+    def _read_sensor(self, m: _Machine) -> None:
+        """After a job: the condition reading, shown to the policy (and to an observer)."""
+        st = m.station
+        age_h = (m.life - m.ttf) / 60.0
+        reading = _wear_at(m) + m.sensor()
+        self.policy.observe(st.name, m.index, age_h, reading, m.ttf / 60.0)
+        if self.policy.on_sensor(st.name, m.index, age_h, reading):
+            m.maint_due = True
+
+    def _start_maintenance(self, m: _Machine) -> None:
+        m.maint_due = False
+        if self.measuring:
+            self.planned_repairs += 1
+        self._set(m, MAINT)
+        m.tok += 1
+        _Call(self.env, m.planned_draw(), self._on_maintained, (m, m.tok))
+
+    def _on_maintained(self, ev: Event) -> None:
+        m, tok = ev._value
+        if tok != m.tok:
+            return
+        m.ttf = m.ttf_draw()  # as good as new
+        self._free(m)
+
     def _on_finish(self, ev: Event) -> None:
         m, tok = ev._value
         if tok != m.tok:
@@ -498,6 +583,8 @@ class _Model:
         if m.ttf is not None:
             m.ttf -= m.remaining
         st = m.station
+        if m.sensor is not None:
+            self._read_sensor(m)
         job = m.job
         m.last_product = job.product
         if self.measuring:
@@ -534,6 +621,9 @@ class _Model:
         """Machine ``m`` has handed its part on: take the next job, or go idle."""
         st = m.station
         m.job = None
+        if m.maint_due:
+            self._start_maintenance(m)
+            return
         if not self.on:
             m.paused = IDLE
             self._set(m, OFF)
@@ -603,7 +693,7 @@ class _Model:
         for st in self.stations:
             for m in st.machines:
                 s = m.state
-                if s == FAILED or s == OFF:
+                if s == FAILED or s == OFF or s == MAINT:
                     continue
                 if s in (PROC, SETUP, WARMUP):
                     done = now - m.seg_start

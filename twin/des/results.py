@@ -14,7 +14,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["KPI_NAMES", "STATES", "STATION_KPIS", "RepResult", "build_result", "visit_ratios"]
 
-STATES = ("processing", "setup", "idle", "standby", "warmup", "blocked", "failed", "off")
+STATES = (
+    "processing",
+    "setup",
+    "idle",
+    "standby",
+    "warmup",
+    "blocked",
+    "failed",
+    "off",
+    "maintenance",
+)
 KPI_NAMES = (
     "throughput_per_h",
     "mean_lead_time_min",
@@ -110,7 +120,8 @@ def build_result(model: _Model) -> RepResult:
             station_kwh += minutes * kw / 60.0
         total = sum(st.state_time)
         scheduled = total - t["off"]
-        available = scheduled - t["failed"]
+        down = t["failed"] + t["maintenance"]
+        available = scheduled - down
         stations[st.name] = {
             "utilization": _safe_div(t["processing"], available),
             "availability": _safe_div(available, scheduled),
@@ -124,7 +135,7 @@ def build_result(model: _Model) -> RepResult:
             "state_min": t,
         }
         active_share[st.name] = _safe_div(
-            t["processing"] + t["setup"] + t["warmup"] + t["failed"], scheduled
+            t["processing"] + t["setup"] + t["warmup"] + down, scheduled
         )
     off_min = measured - sched
     facility = (model.fac_on_kw * sched + model.fac_off_kw * off_min) / 60.0 + model.fac_unit_kwh
@@ -157,6 +168,7 @@ def build_result(model: _Model) -> RepResult:
         "wip_end": float(model.wip),
         "failures": float(model.failures),
         "mean_sojourn_min": _safe_div(model.sojourn_sum, model.sojourn_n),
+        "planned_repairs": float(model.planned_repairs),
         "scheduled_h": hours_sched,
         "revenue_krw": model.revenue,
         "material_cost_krw": model.material,
