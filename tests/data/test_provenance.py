@@ -9,7 +9,7 @@ from twin.config.loader import read_yaml
 DATA = Path(__file__).resolve().parents[2] / "data"
 STATUSES = {"published", "estimate", "synthetic"}
 # Files whose numbers are documented inline (specs keep theirs in sources.csv tables).
-INLINE = ["firmbase.yaml", "network.yaml"]
+INLINE = ["firmbase.yaml", "network.yaml", "tariff.yaml"]
 
 
 def numeric_leaves_without_source(node, path="", inherited=False):
