@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from twin.cli_complex import COMMANDS, add_parsers
+from twin.cli_scenario import COMMANDS as SCENARIO_COMMANDS
+from twin.cli_scenario import add_parsers as add_scenario_parsers
 from twin.config.loader import load_factory_spec
 from twin.core.errors import InputError
 
@@ -171,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="check factory spec files")
     v.add_argument("specs", nargs="+", help="factory spec YAML files")
     add_parsers(sub, _int_in, _positive_float, _nonneg_float)
+    add_scenario_parsers(sub, _int_in, _positive_float)
     return parser
 
 
@@ -213,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        commands = {"factory": _cmd_factory, "validate": _cmd_validate, **COMMANDS}
+        commands = {"factory": _cmd_factory, "validate": _cmd_validate, **COMMANDS,
+                    **SCENARIO_COMMANDS}
         return commands[args.command](args)
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)
