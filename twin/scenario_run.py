@@ -74,7 +74,7 @@ def _cache_key(*parts: Any) -> str:
 
 
 def _cached_runs(key: str, compute: Callable[[], ArchetypeRuns], use_cache: bool) -> ArchetypeRuns:
-    folder = repo_root() / ".cache" / "runs"
+    folder = Path(os.environ.get("GUMI_TWIN_CACHE", repo_root() / ".cache")) / "runs"
     path = folder / f"{key}.pkl"
     if use_cache and path.is_file():
         with open(path, "rb") as fh:

@@ -341,8 +341,6 @@ def _choose(tail: _Tail, grid: np.ndarray, configured: float | None, c: _Costs) 
     for t, e, v in zip(cands.tolist(), energy, value, strict=True):
         if e >= floor - 1e-9 and v > best_v + 1e-9:
             best, best_v = t, float(v)
-    if best is not None and configured is None and best_v <= 0:
-        best = None
     return best
 
 
