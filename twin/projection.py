@@ -69,8 +69,14 @@ class LeverSetRuns:
 def _annual(spec: FactorySpec, settings: RunSettings, policy: object) -> dict[str, np.ndarray]:
     k = DAYS_PER_YEAR / settings.days
     rows = [
-        simulate(spec, days=settings.days, warmup_days=settings.warmup_days, seed=settings.seed,
-                 replication=r, policy=policy)
+        simulate(
+            spec,
+            days=settings.days,
+            warmup_days=settings.warmup_days,
+            seed=settings.seed,
+            replication=r,
+            policy=policy,
+        )
         for r in range(settings.replications)
     ]
     return {
@@ -81,27 +87,34 @@ def _annual(spec: FactorySpec, settings: RunSettings, policy: object) -> dict[st
     }
 
 
-def run_lever_set(spec: FactorySpec, policy: object, utilisation: float,
-                  settings: RunSettings) -> LeverSetRuns:
-    """Simulate a (lever-applied) archetype at base demand and at saturating demand."""
-    base = _annual(with_utilisation(spec, utilisation), settings, policy)
-    sat = _annual(with_utilisation(spec, utilisation * settings.saturation), settings, policy)
+def run_lever_set(spec: FactorySpec, policy: object, settings: RunSettings) -> LeverSetRuns:
+    """Simulate a (lever-applied) archetype at its base demand and at saturating demand.
+
+    ``spec`` is already at the base-year demand (calibrated utilisation); the saturated run
+    multiplies its release rate by ``settings.saturation``.
+    """
+    base = _annual(spec, settings, policy)
+    sat = _annual(with_utilisation(spec, settings.saturation), settings, policy)
     return LeverSetRuns(base, sat)
 
 
-def combine_sets(none: LeverSetRuns, singles: Mapping[str, LeverSetRuns],
-                 levers: Sequence[str]) -> LeverSetRuns:
+def combine_sets(
+    none: LeverSetRuns, singles: Mapping[str, LeverSetRuns], levers: Sequence[str]
+) -> LeverSetRuns:
     """KPIs of a lever set as the no-lever KPIs plus each lever's own change (additive)."""
     return _weighted(none, singles, dict.fromkeys(levers, 1.0))
 
 
-def interaction_check(none: LeverSetRuns, singles: Mapping[str, LeverSetRuns],
-                      together: LeverSetRuns) -> dict[str, float]:
+def interaction_check(
+    none: LeverSetRuns, singles: Mapping[str, LeverSetRuns], together: LeverSetRuns
+) -> dict[str, float]:
     """Relative error of the additive combination against all levers run together (base)."""
     added = combine_sets(none, singles, list(singles)).base
     return {
-        k: float(np.mean(np.abs(added[k] - together.base[k]))
-                 / max(float(np.mean(np.abs(together.base[k]))), 1e-12))
+        k: float(
+            np.mean(np.abs(added[k] - together.base[k]))
+            / max(float(np.mean(np.abs(together.base[k]))), 1e-12)
+        )
         for k in KPIS
     }
 
@@ -131,8 +144,14 @@ def summarise(tidy: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame
     for key, grp in per_rep.groupby(list(by)):
         iv = mean_interval(grp[value].tolist())
         key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key, strict=True)), "mean": iv["mean"],
-                     "ci_low": iv["ci_low"], "ci_high": iv["ci_high"]})
+        rows.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "mean": iv["mean"],
+                "ci_low": iv["ci_low"],
+                "ci_high": iv["ci_high"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -200,14 +219,20 @@ def project_years(
     levers = list(first_year)
     for year in years:
         # Ramp factor of each lever for each firm this year.
-        factors = pd.DataFrame(
-            {
-                lv: [ramp_factor(None if pd.isna(a) else int(a), year, ramp_months[lv])
-                     for a in first_year[lv]]
-                for lv in levers
-            },
-            index=firms.index,
-        ) if levers else pd.DataFrame(index=firms.index)
+        factors = (
+            pd.DataFrame(
+                {
+                    lv: [
+                        ramp_factor(None if pd.isna(a) else int(a), year, ramp_months[lv])
+                        for a in first_year[lv]
+                    ]
+                    for lv in levers
+                },
+                index=firms.index,
+            )
+            if levers
+            else pd.DataFrame(index=firms.index)
+        )
         key_cols = ["archetype", "sector", "complex_id"]
         frame = firms[[*key_cols, "scale", "employees"]].copy()
         for lv in levers:
@@ -223,24 +248,34 @@ def project_years(
             scale = float(grp["scale"].sum())
             reps = len(k["output_krw"])
             compute_kw = sum(edge_kw.get(lv, 0.0) for lv, f in fac.items() if f > 0)
-            rows.append(pd.DataFrame({
-                "year": year, "complex_id": cid, "sector": sector, "archetype": arch,
-                "replication": np.arange(reps),
-                "output_krw": k["output_krw"] * scale,
-                "good_units": k["good_units"] * scale,
-                "electricity_mwh": k["energy_mwh"] * scale,
-                "peak_mw": k["peak_kw"] * scale / 1000.0,
-                "employees": float(grp["employees"].sum()),
-                "ai_compute_mwh": compute_kw * scale * HOURS_PER_YEAR / 1000.0,
-            }))
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "year": year,
+                        "complex_id": cid,
+                        "sector": sector,
+                        "archetype": arch,
+                        "replication": np.arange(reps),
+                        "output_krw": k["output_krw"] * scale,
+                        "good_units": k["good_units"] * scale,
+                        "electricity_mwh": k["energy_mwh"] * scale,
+                        "peak_mw": k["peak_kw"] * scale / 1000.0,
+                        "employees": float(grp["employees"].sum()),
+                        "ai_compute_mwh": compute_kw * scale * HOURS_PER_YEAR / 1000.0,
+                    }
+                )
+            )
     tidy = pd.concat(rows, ignore_index=True)
     return tidy.groupby(["year", "complex_id", "sector", "replication"], as_index=False).sum(
-        numeric_only=True)
+        numeric_only=True
+    )
 
 
-def _weighted(none: LeverSetRuns, singles: Mapping[str, LeverSetRuns],
-              factors: Mapping[str, float]) -> LeverSetRuns:
+def _weighted(
+    none: LeverSetRuns, singles: Mapping[str, LeverSetRuns], factors: Mapping[str, float]
+) -> LeverSetRuns:
     """No-lever KPIs plus each lever's change times its ramp factor."""
+
     def add(which: str) -> dict[str, np.ndarray]:
         ref = getattr(none, which)
         out = {k: v.copy() for k, v in ref.items()}
@@ -254,12 +289,13 @@ def _weighted(none: LeverSetRuns, singles: Mapping[str, LeverSetRuns],
     return LeverSetRuns(add("base"), add("sat"))
 
 
-def common_form(spec: FactorySpec, pdm_lever: object | None) -> FactorySpec:
+def common_form(spec: FactorySpec, pdm_lever: object | None, level: str = "typical") -> FactorySpec:
     """The form every run of an archetype uses, with or without levers.
 
     With the predictive-maintenance lever file present, breakdowns become wear-driven
-    (:func:`twin.ai.pdm.degradation_form` at the lever's typical machine parameters) for all
-    runs, so that runs with and without PdM share their failure histories.
+    (:func:`twin.ai.pdm.degradation_form`, with the lever's parameters at ``level``, the
+    scenario's PdM level) for all runs, so that runs with and without PdM, and the baseline,
+    share their failure histories.
     """
     if pdm_lever is None:
         return spec
@@ -267,9 +303,9 @@ def common_form(spec: FactorySpec, pdm_lever: object | None) -> FactorySpec:
 
     return degradation_form(
         spec,
-        pdm_lever.value("sensor_sd", "typical"),
-        planned_repair_ratio=pdm_lever.value("planned_repair_ratio", "typical"),
-        sudden_failure_share=pdm_lever.value("sudden_failure_share", "typical"),
+        pdm_lever.value("sensor_sd", level),
+        planned_repair_ratio=pdm_lever.value("planned_repair_ratio", level),
+        sudden_failure_share=pdm_lever.value("sudden_failure_share", level),
     )
 
 
@@ -285,17 +321,23 @@ def archetype_runs(
     """Simulate one archetype without levers and with each lever alone."""
     from twin.ai.registry import lever_apply
 
-    base = common_form(spec, lever_specs.get("predictive_maintenance"))
+    # Levers learn and act at the archetype's own demand (its calibrated utilisation).
+    demand = with_utilisation(spec, utilisation)
+    base = common_form(
+        demand,
+        lever_specs.get("predictive_maintenance"),
+        levels.get("predictive_maintenance", "typical"),
+    )
     if progress:
         progress(f"{spec.name}: no lever")
-    none = run_lever_set(base, None, utilisation, settings)
+    none = run_lever_set(base, None, settings)
     singles: dict[str, LeverSetRuns] = {}
     quality: dict[str, dict[str, float]] = {}
     for name in lever_names:
         if progress:
             progress(f"{spec.name}: {name}")
-        source = spec if name == "predictive_maintenance" else base
+        source = demand if name == "predictive_maintenance" else base
         applied = lever_apply(name)(source, lever_specs[name], levels[name], settings.seed)
-        singles[name] = run_lever_set(applied.spec, applied.policy, utilisation, settings)
+        singles[name] = run_lever_set(applied.spec, applied.policy, settings)
         quality[name] = dict(applied.quality)
     return ArchetypeRuns(none, singles, quality)

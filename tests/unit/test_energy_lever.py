@@ -155,3 +155,19 @@ def test_nothing_eligible_means_no_policy(lever):
     assert applied.policy is None
     assert applied.quality["eligible_stations"] == 0
     assert isinstance(Policy(), Policy)  # the base policy keeps configured timers
+
+
+def test_timeouts_that_fail_validation_are_not_deployed(lever, monkeypatch):
+    """Safety net: a (deliberately) bad timeout - standby after 1 minute before a 10-hour
+    warm-up at three times the idle power - uses more energy on the validation runs, so the
+    configured timer stays."""
+    oven = LIGHT["stations"][0]
+    power = {**oven["power_kw"], "warmup": 30.0}
+    data = {**LIGHT, "stations": [dict(oven, warmup_min=600.0, power_kw=power)]}
+    spec = parse_factory_spec(data)
+    monkeypatch.setattr(energy, "_choose", lambda *args: 1.0)
+    policy, quality = energy.learn_timeouts(spec, lever, "typical", seed=1, days=7)
+    assert policy is None
+    assert quality["deployed"] == 0.0 and quality["rejected_idle_kwh_saved"] < 0
+    assert quality["timeout_min[oven]"] == float("inf")  # the configured timer: never
+    assert quality["realised_idle_kwh_saved"] == 0.0

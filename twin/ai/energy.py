@@ -37,7 +37,10 @@ The lever acts on two loss pools, each with its own mechanism:
     Stations without a cheaper standby state or without warm-up data (``warmup_min == 0``)
     are left alone. A model score (leave-one-seed-out R² of the saving curve) and the
     predicted and realised idle-energy savings on validation seeds (relative to the spec's
-    configured timeouts, common random numbers) are reported as the lever's quality.
+    configured timeouts, common random numbers) are reported as the lever's quality. The
+    probe runs cannot see how real warm-ups change the flow (a long warm-up makes jobs wait,
+    and the next arrival may wake a second machine), so the learned timeouts are deployed
+    only if they save energy on the validation runs; otherwise the configured ones stay.
 
 (b) **Facility loads** (HVAC, chillers, compressed air, cleanroom ventilation): a pure spec
     transform lowering ``facility.base_kw`` and ``facility.off_shift_kw`` by
@@ -417,7 +420,10 @@ def learn_timeouts(
         ``predicted_idle_kwh_saved`` and ``realised_idle_kwh_saved`` (per validation run, vs
         the configured timeouts), ``realised_idle_energy_saving`` (relative to the eligible
         stations' idle, standby and warm-up energy), ``good_units_change`` (relative) and
-        ``published_idle_energy_saving`` (the lever file's reference range, for comparison).
+        ``published_idle_energy_saving`` (the lever file's reference range, for comparison),
+        ``deployed`` (1, or 0 if the learned timeouts used more energy than the configured
+        ones on the validation runs: then the policy is ``None``, the timeouts reported are
+        the configured ones and ``rejected_idle_kwh_saved`` keeps the failed result).
     """
     stations = eligible_stations(spec)
     quality: dict[str, float] = {"eligible_stations": float(len(stations))}
@@ -476,12 +482,26 @@ def learn_timeouts(
         new_e.append(_idle_energy_kwh(new, stations, spec))
         base_good.append(base.kpis["good_units"])
         new_good.append(new.kpis["good_units"])
-    if validation_replications:
-        saved = float(np.mean(base_e) - np.mean(new_e))
-        quality["realised_idle_kwh_saved"] = saved
-        quality["realised_idle_energy_saving"] = saved / max(float(np.mean(base_e)), 1e-12)
-        quality["good_units_change"] = float(np.mean(new_good) / max(np.mean(base_good), 1e-12))
-        quality["good_units_change"] -= 1.0
+    quality["deployed"] = 1.0
+    if not validation_replications:
+        return policy, quality
+    saved = float(np.mean(base_e) - np.mean(new_e))
+    if saved < 0:
+        # The probe model missed an interaction (e.g. long warm-ups waking further machines):
+        # the learned timeouts fail validation and are not deployed.
+        quality = {k: v for k, v in quality.items() if not k.startswith(("breakeven", "p_outlast"))}
+        quality["deployed"] = 0.0
+        quality["rejected_idle_kwh_saved"] = saved
+        quality["predicted_idle_kwh_saved"] = 0.0
+        for n in stations:
+            quality[f"timeout_min[{n}]"] = math.inf if configured[n] is None else configured[n]
+        quality["realised_idle_kwh_saved"] = 0.0
+        quality["realised_idle_energy_saving"] = 0.0
+        quality["good_units_change"] = 0.0
+        return None, quality
+    quality["realised_idle_kwh_saved"] = saved
+    quality["realised_idle_energy_saving"] = saved / max(float(np.mean(base_e)), 1e-12)
+    quality["good_units_change"] = float(np.mean(new_good) / max(np.mean(base_good), 1e-12)) - 1
     return policy, quality
 
 

@@ -9,8 +9,10 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    rewritten as an equivalent ``degradation``: wear grows by one increment per operating hour
    and the machine breaks down when wear reaches 1. The increments mix two failure mechanisms:
 
-   - *gradual wear*: lognormal increments (cv ``GRADUAL_CV`` per hour, discretised into
-     equiprobable quantiles), which a sensor can follow;
+   - *gradual wear*: heavy-tailed lognormal increments (cv ``GRADUAL_CV`` per hour before
+     discretisation into equiprobable quantiles: wear comes in bursts of varied size, so a
+     machine's age does not tell its wear and the readings carry information), which a
+     sensor can follow;
    - *sudden failures*: with a small probability per hour an increment of ``SHOCK`` (far above
      1) breaks the machine at once, with no precursor in the readings. Their share of all
      breakdowns is the lever parameter ``sudden_failure_share`` (the failure modes condition
@@ -24,10 +26,12 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    increment per hour), combined exactly with the geometric shock time
    (:func:`expected_life_h`; within about 1 % of simulation for MTBF >= 30 h). The mean life,
    hence availability at full load, is preserved; lives vary less than in most failure forms
-   (life cv about 0.43 at a sudden share of 0.4, against 0.68-1.0 for the Weibull shapes
+   (life cv 0.42-0.52 at a sudden share of 0.4, against 0.68-1.0 for the Weibull shapes
    1.5-1.0 of the shipped archetypes), since i.i.d. hourly increments cannot carry the
-   per-life variation of wear rates real machines show. The repair time is the original
-   ``mttr_h``; a planned repair takes ``planned_repair_ratio`` times its mean (constant).
+   per-life variation of wear rates real machines show; in short runs that start with new
+   machines the degradation form therefore has slightly fewer breakdowns than the failure
+   form. The repair time is the original ``mttr_h``; a planned repair takes
+   ``planned_repair_ratio`` times its mean (constant).
 
    The projection must use this form for **both** the baseline and the PdM run (the baseline
    never alarms, so neither the sensor noise nor the planned repair time changes it), which
@@ -43,7 +47,11 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    against the engine's recorded readings (:class:`RecordingPolicy`). Training, validation
    and test lives come from separate named streams.
 
-3. **Features and model.** Per reading (:func:`history_features`): the reading, a fast and a
+3. **Coverage.** Only stations carrying ``monitored_downtime_share`` of the breakdown
+   downtime (machines x mean repair time / MTBF, largest first) get sensors and a model
+   (:func:`monitored_stations`); adopters instrument their critical machines first.
+
+4. **Features and model.** Per reading (:func:`history_features`): the reading, a fast and a
    slow exponentially weighted moving average, the least-squares slope of the last
    ``SLOPE_WINDOW`` readings (wear per nominal life), and the operating age over the nominal
    life. Label: a breakdown within the station's horizon ``H = min(lead_horizon_h,
@@ -52,7 +60,7 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    one linear score computed in plain Python from per-machine running state, bit-for-bit the
    model's decision function (up to rounding), about a microsecond per reading.
 
-4. **Threshold** (on validation lives). Each life ends either in the first reading whose
+5. **Threshold** (on validation lives). Each life ends either in the first reading whose
    score passes the threshold (an alarm: planned repair after ``age`` operating hours) or in
    its breakdown. The threshold maximises the renewal-reward availability
    ``sum(operating) / sum(operating + repair)`` over the validation lives; "never alarm" is a
@@ -60,12 +68,13 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    cost-sensitive thresholding, not a precision target or F1: a precision target ignores
    what an early alarm costs (the lost remaining life) and what a caught failure saves.
 
-5. **Quality** (test seeds, in the loop). The deployed policy runs inside the engine on the
+6. **Quality** (test seeds, in the loop). The deployed policy runs inside the engine on the
    lever's test seeds; the engine's ground truth (:meth:`Policy.observe`, never used for
    decisions) scores every alarm: *true* if a breakdown would have come within ``H``.
    ``precision`` = true alarms / alarms; ``recall`` = true alarms / (true alarms +
-   breakdowns); ``lead_time_h`` = median remaining life at true alarms;
-   ``false_alarms_per_1000h`` per 1,000 operating hours; ``f1``.
+   breakdowns), over all stations (monitored or not, sudden failures included: the share of
+   breakdowns turned into planned repairs); ``lead_time_h`` = median remaining life at true
+   alarms; ``false_alarms_per_1000h`` per 1,000 operating hours of monitored stations; ``f1``.
 """
 
 from __future__ import annotations
@@ -107,6 +116,7 @@ __all__ = [
     "degradation_form",
     "expected_life_h",
     "history_features",
+    "monitored_stations",
     "nominal_life_h",
     "station_lives",
     "train",
@@ -319,7 +329,9 @@ def _job_hours(spec: FactorySpec, station: Station, rng: np.random.Generator, n:
     products = spec.source.products or []
     shares = np.array([p.share for p in products])
     lots = -(-n // spec.source.lot_size)
-    prod = np.repeat(rng.choice(len(products), size=lots, p=shares / shares.sum()), spec.source.lot_size)
+    prod = np.repeat(
+        rng.choice(len(products), size=lots, p=shares / shares.sum()), spec.source.lot_size
+    )
     prod = prod[:n]
     out = np.empty(n)
     for j, p in enumerate(products):
@@ -616,7 +628,9 @@ def _fit_station(
     n_lives = int(np.clip(budget.readings / per_life, budget.min_lives, budget.max_lives))
 
     def lives(split: str) -> Lives:
-        return station_lives(spec, station, n_lives, stream(seed, "lever", NAME, split, station.name))
+        return station_lives(
+            spec, station, n_lives, stream(seed, "lever", NAME, split, station.name)
+        )
 
     train_l = lives("train")
     x = history_features(train_l.age_h, train_l.reading, train_l.starts, params)
@@ -709,11 +723,7 @@ def _test_quality(
     n_true = len(true)
     precision = n_true / (n_true + false) if n_true + false else float("nan")
     recall = n_true / (n_true + failures) if n_true + failures else float("nan")
-    f1 = (
-        2 * precision * recall / (precision + recall)
-        if n_true and precision + recall > 0
-        else 0.0
-    )
+    f1 = 2 * precision * recall / (precision + recall) if n_true and precision + recall > 0 else 0.0
     return {
         "precision": precision,
         "recall": recall,
@@ -725,14 +735,46 @@ def _test_quality(
     }
 
 
+def monitored_stations(form: FactorySpec, share: float) -> tuple[tuple[str, ...], float]:
+    """The degrading stations that carry ``share`` of the breakdown downtime, largest first.
+
+    Parameters
+    ----------
+    form
+        The factory in degradation form.
+    share
+        Target share of breakdown downtime at full load (machines x mean repair time / MTBF).
+
+    Returns
+    -------
+    tuple
+        The stations' names and the share they carry (at least ``share``, unless 0).
+    """
+    weight = {
+        st.name: st.machines * st.degradation.mttr_h.mean_value / nominal_life_h(st)
+        for st in form.stations
+        if st.degradation is not None
+    }
+    total = sum(weight.values())
+    chosen: list[str] = []
+    acc = 0.0
+    for name in sorted(weight, key=lambda n: (-weight[n], n)):
+        if acc >= share * total * (1 - 1e-12):
+            break
+        chosen.append(name)
+        acc += weight[name]
+    return tuple(chosen), (acc / total if total > 0 else 0.0)
+
+
 def train(
     form: FactorySpec,
     *,
     lead_horizon_h: float,
     seed: int,
+    monitored_downtime_share: float = 1.0,
     budget: Budget | None = None,
 ) -> PdmModel:
-    """Train, threshold and test one model per degrading station of ``form``.
+    """Train, threshold and test one model per monitored degrading station of ``form``.
 
     Parameters
     ----------
@@ -743,6 +785,8 @@ def train(
         ``min(lead_horizon_h, HORIZON_CAP * MTBF)``; an alarm is true on the same terms.
     seed
         The lever's seed; training, validation and test data come from its named streams.
+    monitored_downtime_share
+        Coverage: see :func:`monitored_stations`.
     budget
         Data sizes (defaults: :class:`Budget`).
 
@@ -752,23 +796,28 @@ def train(
         Station models and the quality measured in the loop on the test seeds.
     """
     budget = budget or Budget()
+    names, covered = monitored_stations(form, monitored_downtime_share)
     models = {
         st.name: _fit_station(
             form, st, min(lead_horizon_h, HORIZON_CAP * nominal_life_h(st)), budget, seed
         )
         for st in form.stations
-        if st.degradation is not None
+        if st.name in names
     }
     quality = _test_quality(form, models, seed, budget) if models else {}
+    quality["monitored_downtime_share"] = covered
     return PdmModel(models, quality)
 
 
 @functools.lru_cache(maxsize=32)
-def _trained(form_json: str, lead_horizon_h: float, seed: int, budget: Budget) -> PdmModel:
+def _trained(
+    form_json: str, lead_horizon_h: float, coverage: float, seed: int, budget: Budget
+) -> PdmModel:
     return train(
         FactorySpec.model_validate(json.loads(form_json)),
         lead_horizon_h=lead_horizon_h,
         seed=seed,
+        monitored_downtime_share=coverage,
         budget=budget,
     )
 
@@ -782,7 +831,8 @@ def apply(spec: FactorySpec, lever: LeverSpec, level: Level, seed: int) -> Appli
         The factory (``failure`` stations are converted to :func:`degradation_form`).
     lever
         ``data/levers/predictive_maintenance.yaml``: ``sensor_sd``, ``planned_repair_ratio``,
-        ``sudden_failure_share``, ``lead_horizon_h``.
+        ``sudden_failure_share`` (the same at every level, so that all levels share the
+        baseline's failure histories), ``monitored_downtime_share``, ``lead_horizon_h``.
     level
         Effect level.
     seed
@@ -793,8 +843,8 @@ def apply(spec: FactorySpec, lever: LeverSpec, level: Level, seed: int) -> Appli
     AppliedLever
         The degradation form (run the baseline on it too), a fresh :class:`PdmPolicy` and the
         in-loop test quality: ``precision``, ``recall``, ``f1``, ``lead_time_h``,
-        ``false_alarms_per_1000h`` (plus ``alarms`` and ``breakdowns`` counted). Trained
-        models are cached per (form, level parameters, seed).
+        ``false_alarms_per_1000h``, ``monitored_downtime_share`` (plus ``alarms`` and
+        ``breakdowns`` counted). Trained models are cached per (form, level parameters, seed).
     """
     form = degradation_form(
         spec,
@@ -803,5 +853,11 @@ def apply(spec: FactorySpec, lever: LeverSpec, level: Level, seed: int) -> Appli
         sudden_failure_share=lever.value("sudden_failure_share", level),
     )
     form_json = json.dumps(form.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    model = _trained(form_json, lever.value("lead_horizon_h", level), seed, Budget())
+    model = _trained(
+        form_json,
+        lever.value("lead_horizon_h", level),
+        lever.value("monitored_downtime_share", level),
+        seed,
+        Budget(),
+    )
     return AppliedLever(name=NAME, spec=form, policy=model.policy(), quality=dict(model.quality))
