@@ -216,8 +216,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return 0
-        commands = {"factory": _cmd_factory, "validate": _cmd_validate, **COMMANDS,
-                    **SCENARIO_COMMANDS}
+        commands = {
+            "factory": _cmd_factory,
+            "validate": _cmd_validate,
+            **COMMANDS,
+            **SCENARIO_COMMANDS,
+        }
         return commands[args.command](args)
     except _UsageError as exc:
         print(str(exc), file=sys.stderr)

@@ -18,19 +18,32 @@ LABELS = {
 }
 
 
-def add_parsers(sub: Any, int_in: Callable[[int, int], Callable[[str], int]],
-                positive: Callable[[str], float]) -> None:
+def add_parsers(
+    sub: Any, int_in: Callable[[int, int], Callable[[str], int]], positive: Callable[[str], float]
+) -> None:
     """Register ``twin run``."""
     r = sub.add_parser("run", help="project an AX scenario across the complex, year by year")
     r.add_argument("scenario", help="scenario YAML (see scenarios/)")
-    r.add_argument("--replications", type=int_in(2, 200), default=5,
-                   help="replications per archetype run (default 5)")
-    r.add_argument("--seed", type=int_in(0, 2**31 - 1), default=None,
-                   help="root seed (default: the scenario's)")
-    r.add_argument("--days", type=positive, default=14.0,
-                   help="measured days per archetype run (default 14)")
-    r.add_argument("--out", default=None, help="folder for results.parquet, summary.csv, "
-                   "manifest.json (default: results/<scenario>)")
+    r.add_argument(
+        "--replications",
+        type=int_in(2, 200),
+        default=5,
+        help="replications per archetype run (default 5)",
+    )
+    r.add_argument(
+        "--seed",
+        type=int_in(0, 2**31 - 1),
+        default=None,
+        help="root seed (default: the scenario's)",
+    )
+    r.add_argument(
+        "--days", type=positive, default=14.0, help="measured days per archetype run (default 14)"
+    )
+    r.add_argument(
+        "--out",
+        default=None,
+        help="folder for results.parquet, summary.csv, manifest.json (default: results/<scenario>)",
+    )
     r.add_argument("--no-cache", action="store_true", help="recompute every archetype run")
 
 
@@ -46,8 +59,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from twin.scenario_run import run_scenario, summary_table, write_results
 
     scenario = load_scenario(args.scenario)
-    settings = RunSettings(days=args.days, replications=args.replications,
-                           seed=scenario.seed if args.seed is None else args.seed)
+    settings = RunSettings(
+        days=args.days,
+        replications=args.replications,
+        seed=scenario.seed if args.seed is None else args.seed,
+    )
     err = Console(stderr=True)
     with Progress(console=err, transient=True) as bar:
         task = bar.add_task("simulating archetypes", total=None)
@@ -55,14 +71,16 @@ def _cmd_run(args: argparse.Namespace) -> int:
         def tick(text: str) -> None:
             bar.update(task, description=text, advance=1)
 
-        result = run_scenario(args.scenario, settings, use_cache=not args.no_cache,
-                              progress=tick)
+        result = run_scenario(args.scenario, settings, use_cache=not args.no_cache, progress=tick)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     write_results(result, out)
     table = summary_table(result)
     years = sorted(table["year"].unique())
-    t = Table(title=f"{scenario.name} vs its zero-adoption baseline ({settings.replications} "
-              "replications, 95 % intervals)", title_justify="left")
+    t = Table(
+        title=f"{scenario.name} vs its zero-adoption baseline ({settings.replications} "
+        "replications, 95 % intervals)",
+        title_justify="left",
+    )
     t.add_column("KPI")
     for y in (years[0], years[-1]):
         t.add_column(f"{y}", justify="right")
@@ -75,8 +93,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if row["diff_low"] is None or row["diff_low"] != row["diff_low"]:
                 cells.append(f"{row['diff'] / div:+,.3g}")
             else:
-                cells.append(f"{row['diff'] / div:+,.3g} [{row['diff_low'] / div:+,.3g}, "
-                             f"{row['diff_high'] / div:+,.3g}]")
+                cells.append(
+                    f"{row['diff'] / div:+,.3g} [{row['diff_low'] / div:+,.3g}, "
+                    f"{row['diff_high'] / div:+,.3g}]"
+                )
         t.add_row(f"{label} ({unit})", *cells)
     Console().print(t)
     print(f"wrote {out}/results.parquet, summary.csv, manifest.json")

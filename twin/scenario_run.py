@@ -61,11 +61,15 @@ def load_levers() -> dict[str, LeverSpec]:
 def _levels(scenario: Scenario) -> dict[str, str]:
     mode = scenario.uncertainty.mode
     if mode == "sampled":
-        raise InputError(f"scenario {scenario.name}", "uncertainty.mode",
-                         "'sampled' is not supported by twin run yet; use levels, low, "
-                         "typical or high")
-    return {name: (plan.level if mode == "levels" else mode)
-            for name, plan in scenario.levers.active().items()}
+        raise InputError(
+            f"scenario {scenario.name}",
+            "uncertainty.mode",
+            "'sampled' is not supported by twin run yet; use levels, low, typical or high",
+        )
+    return {
+        name: (plan.level if mode == "levels" else mode)
+        for name, plan in scenario.levers.active().items()
+    }
 
 
 def _cache_key(*parts: Any) -> str:
@@ -88,8 +92,12 @@ def _cached_runs(key: str, compute: Callable[[], ArchetypeRuns], use_cache: bool
     return runs
 
 
-def run_scenario(path: str | Path, settings: RunSettings | None = None, use_cache: bool = True,
-                 progress: Callable[[str], None] | None = None) -> ScenarioResult:
+def run_scenario(
+    path: str | Path,
+    settings: RunSettings | None = None,
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> ScenarioResult:
     """Project the scenario in ``path`` and its zero-adoption baseline.
 
     Parameters
@@ -109,8 +117,11 @@ def run_scenario(path: str | Path, settings: RunSettings | None = None, use_cach
     firms = read_layer("firms")
     unknown = check_anchor_names(scenario, firms["name"].tolist())
     if unknown:
-        raise InputError(str(path), "anchors", f"unknown firm {unknown[0]!r} (see the firm "
-                         "layer's names in data/gumi.gpkg)")
+        raise InputError(
+            str(path),
+            "anchors",
+            f"unknown firm {unknown[0]!r} (see the firm layer's names in data/gumi.gpkg)",
+        )
     archetypes = load_archetypes()
     utilisation = load_settings().utilisation
     lever_specs = load_levers()
@@ -123,13 +134,20 @@ def run_scenario(path: str | Path, settings: RunSettings | None = None, use_cach
     for arch in sorted(set(firms["archetype"])):
         spec = archetypes[arch]
         u = utilisation.get(arch, 1.0)
-        key = _cache_key(canonical_json(spec), u, names, levels,
-                         {n: canonical_json(lever_specs[n]) for n in lever_specs},
-                         asdict(settings), __version__)
+        key = _cache_key(
+            canonical_json(spec),
+            u,
+            names,
+            levels,
+            {n: canonical_json(lever_specs[n]) for n in lever_specs},
+            asdict(settings),
+            __version__,
+        )
         runs[arch] = _cached_runs(
             key,
-            lambda spec=spec, u=u: archetype_runs(spec, u, names, lever_specs, levels, settings,
-                                                  progress),
+            lambda spec=spec, u=u: archetype_runs(
+                spec, u, names, lever_specs, levels, settings, progress
+            ),
             use_cache,
         )
     years = list(range(scenario.horizon.start_year, scenario.horizon.end_year + 1))
@@ -142,12 +160,17 @@ def run_scenario(path: str | Path, settings: RunSettings | None = None, use_cach
     for case, adopted in (("scenario", first), ("baseline", never)):
         tidy = project_years(runs, firms, adopted, ramp, years, scenario.base_year, growth, edge)
         tidy.insert(0, "case", case)
-        cluster = np.array([scenario.compute.energy_mwh(y) if scenario.compute and
-                            case == "scenario" else 0.0 for y in tidy["year"]])
+        cluster = np.array(
+            [
+                scenario.compute.energy_mwh(y) if scenario.compute and case == "scenario" else 0.0
+                for y in tidy["year"]
+            ]
+        )
         # The data cluster's energy is spread over the rows of a year by their share of
         # electricity, so that sums by year are exact and by complex indicative.
         share = tidy["electricity_mwh"] / tidy.groupby(["year", "replication"])[
-            "electricity_mwh"].transform("sum")
+            "electricity_mwh"
+        ].transform("sum")
         tidy["ai_compute_mwh"] = tidy["ai_compute_mwh"] + cluster * share
         factor = scenario.grid_factor_t_per_mwh.value
         tidy["co2_t"] = (tidy["electricity_mwh"] + tidy["ai_compute_mwh"]) * factor
@@ -173,9 +196,19 @@ def summary_table(result: ScenarioResult) -> pd.DataFrame:
             b = bl[kpi].to_numpy()
             iv = mean_interval(a.tolist())
             d = mean_interval((a - b).tolist())
-            rows.append({"year": year, "kpi": kpi, "mean": iv["mean"], "ci_low": iv["ci_low"],
-                         "ci_high": iv["ci_high"], "baseline": float(np.mean(b)),
-                         "diff": d["mean"], "diff_low": d["ci_low"], "diff_high": d["ci_high"]})
+            rows.append(
+                {
+                    "year": year,
+                    "kpi": kpi,
+                    "mean": iv["mean"],
+                    "ci_low": iv["ci_low"],
+                    "ci_high": iv["ci_high"],
+                    "baseline": float(np.mean(b)),
+                    "diff": d["mean"],
+                    "diff_low": d["ci_low"],
+                    "diff_high": d["ci_high"],
+                }
+            )
     return pd.DataFrame(rows)
 
 

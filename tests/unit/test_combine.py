@@ -35,3 +35,28 @@ def test_none_and_single():
 def test_two_levers_on_one_decision_rejected():
     with pytest.raises(ValueError, match="on_sensor"):
         combine_policies([Maint(), Maint()])
+
+
+class Stateful(Policy):
+    def __init__(self):
+        self.starts = []
+
+    def start_run(self, seed, replication):
+        self.starts.append((seed, replication))
+
+
+def test_start_run_reaches_every_lever_and_the_engine_calls_it():
+    """Per-run state is reset before each replication, for every combined lever."""
+    from twin.config import parse_factory_spec
+    from twin.des import simulate
+
+    a, b = Stateful(), Stateful()
+    p = combine_policies([a, Maint(), b])
+    spec = parse_factory_spec(
+        {
+            "source": {"interarrival_min": {"dist": "constant", "value": 1}},
+            "stations": [{"name": "s", "process_time_min": {"dist": "constant", "value": 0.5}}],
+        }
+    )
+    simulate(spec, days=0.1, seed=3, replication=2, policy=p)
+    assert a.starts == [(3, 2)] and b.starts == [(3, 2)]

@@ -157,7 +157,7 @@ def test_history_features_equal_the_policy_running_state():
     form = pdm.degradation_form(one_machine(pt=3.0), 0.3)
     st = form.stations[0]
     lives = pdm.station_lives(form, st, 4, stream(1, "features"))
-    params = pdm._FeatureParams.of(st)
+    params = pdm.FeatureParams.of(st)
     x = pdm.history_features(lives.age_h, lives.reading, lives.starts, params)
     model = pdm.StationModel("m", (1.0,) * 5, 0.0, np.inf, params, 5.0)
     pol = pdm.PdmPolicy({"m": model})
@@ -173,7 +173,7 @@ def test_history_features_equal_the_policy_running_state():
 
 
 def test_policy_restarts_a_life_when_the_age_falls_and_on_reset():
-    model = pdm.StationModel("m", (0.0,) * 5, 0.0, np.inf, pdm._FeatureParams(0.1, 0.5, 0.1), 5.0)
+    model = pdm.StationModel("m", (0.0,) * 5, 0.0, np.inf, pdm.FeatureParams(0.1, 0.5, 0.1), 5.0)
     pol = pdm.PdmPolicy({"m": model})
     pol.update("m", 0, 1.0, 0.2)
     f = pol.update("m", 0, 2.0, 0.4)

@@ -28,6 +28,10 @@ class _Combined(Policy):
         for hook, owner in owners.items():
             setattr(self, hook, getattr(owner, hook))
 
+    def start_run(self, seed: int, replication: int) -> None:
+        for part in self.parts:
+            part.start_run(seed, replication)
+
 
 def combine_policies(policies: Sequence[Policy | None]) -> Policy | None:
     """One policy from several levers' policies (``None`` if there are none).

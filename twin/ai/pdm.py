@@ -26,7 +26,7 @@ and an alarm sends it to a planned repair (shorter than a breakdown repair) befo
    increment per hour), combined exactly with the geometric shock time
    (:func:`expected_life_h`; within about 1 % of simulation for MTBF >= 30 h). The mean life,
    hence availability at full load, is preserved; lives vary less than in most failure forms
-   (life cv 0.42-0.52 at a sudden share of 0.4, against 0.68-1.0 for the Weibull shapes
+   (life cv 0.47-0.58 at a sudden share of 0.5, against 0.68-1.0 for the Weibull shapes
    1.5-1.0 of the shipped archetypes), since i.i.d. hourly increments cannot carry the
    per-life variation of wear rates real machines show; in short runs that start with new
    machines the degradation form therefore has slightly fewer breakdowns than the failure
@@ -114,6 +114,8 @@ __all__ = [
     "GRADUAL_CV",
     "SHOCK",
     "Budget",
+    "FeatureParams",
+    "Lives",
     "PdmModel",
     "PdmPolicy",
     "RecordingPolicy",
@@ -127,6 +129,7 @@ __all__ = [
     "monitored_stations",
     "nominal_life_h",
     "station_lives",
+    "sudden_share",
     "train",
     "wear_increments",
 ]
@@ -386,6 +389,11 @@ def station_lives(
         Number of consecutive lives.
     rng
         The stream to draw from.
+
+    Returns
+    -------
+    Lives
+        Every reading's operating age, value and remaining life, and each life's length.
     """
     deg = station.degradation
     draw = batch_drawer(deg.wear_per_h, rng)
@@ -420,13 +428,17 @@ def station_lives(
 
 # -- 3. features ------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class _FeatureParams:
+class FeatureParams:
+    """Per-station constants of the features: 1 / nominal life (h), moving-average weights."""
+
     inv_life: float
     alpha_fast: float
     alpha_slow: float
 
     @classmethod
-    def of(cls, station: Station) -> _FeatureParams:
+    def of(cls, station: Station) -> FeatureParams:
+        """The constants of a degrading station (weights per mean job, time constants
+        ``TAU_FAST`` and ``TAU_SLOW`` of its nominal life)."""
         life = nominal_life_h(station)
         dt = station.mean_process_time() / 60
         return cls(
@@ -437,7 +449,7 @@ class _FeatureParams:
 
 
 def history_features(
-    age_h: np.ndarray, reading: np.ndarray, starts: np.ndarray, params: _FeatureParams
+    age_h: np.ndarray, reading: np.ndarray, starts: np.ndarray, params: FeatureParams
 ) -> np.ndarray:
     """The feature matrix (``FEATURES``) of every reading, from the readings of its life so far.
 
@@ -445,6 +457,20 @@ def history_features(
     the reading, moving averages (fast and slow, restarted at each life), the least-squares
     slope of wear over age (in nominal lives) across the last ``SLOPE_WINDOW`` readings
     (0 for a life's first reading) and the age in nominal lives.
+
+    Parameters
+    ----------
+    age_h, reading
+        Operating age and value of every reading, lives one after another.
+    starts
+        Index of each life's first reading.
+    params
+        The station's :class:`FeatureParams`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(len(age_h), len(FEATURES))``.
     """
     n = age_h.size
     x = age_h * params.inv_life
@@ -483,7 +509,7 @@ class StationModel:
     intercept: float
     threshold: float
     """Alarm when the score reaches this (``inf``: never alarm)."""
-    params: _FeatureParams
+    params: FeatureParams
     horizon_h: float
     validation: Mapping[str, float] = field(default_factory=dict)
 
@@ -520,6 +546,10 @@ class PdmPolicy(Policy):
     def reset(self) -> None:
         """Forget every machine's readings."""
         self._state = {name: {} for name in self.models}
+
+    def start_run(self, seed: int, replication: int) -> None:
+        """A new replication: start every machine's history afresh."""
+        self.reset()
 
     def update(
         self, station: str, machine: int, age_h: float, reading: float
@@ -678,7 +708,7 @@ def _fit_station(
     spec: FactorySpec, station: Station, horizon: float, budget: Budget, seed: int
 ) -> StationModel:
     """Fit one station's classifier on training lives and pick its threshold on validation."""
-    params = _FeatureParams.of(station)
+    params = FeatureParams.of(station)
     train_l = _lives(spec, station, "train", seed, budget)
     x = history_features(train_l.age_h, train_l.reading, train_l.starts, params)
     y = train_l.remaining_h <= horizon

@@ -31,8 +31,13 @@ def lever_apply(name: str) -> ApplyFn:
     return importlib.import_module(LEVER_MODULES[name]).apply
 
 
-def apply_levers(spec: FactorySpec, names: Sequence[str], levers: Mapping[str, LeverSpec],
-                 levels: Mapping[str, Level], seed: int) -> tuple[FactorySpec, object, dict]:
+def apply_levers(
+    spec: FactorySpec,
+    names: Sequence[str],
+    levers: Mapping[str, LeverSpec],
+    levels: Mapping[str, Level],
+    seed: int,
+) -> tuple[FactorySpec, object, dict]:
     """Apply several levers in :data:`LEVER_ORDER`: chained spec effects, combined policies.
 
     Returns the final spec, the combined policy (``None`` without decision levers) and each

@@ -50,6 +50,13 @@ class Policy:
         """Whether an inspection rejects a part (``u``: a U(0,1) draw of the station)."""
         return u < (detection_rate if defective else false_reject_rate)
 
+    def start_run(self, seed: int, replication: int) -> None:
+        """Called by the engine before each replication: forget per-run state.
+
+        A policy reused across replications must not carry anything from one run into the
+        next, or results would depend on the order runs are made in.
+        """
+
     def on_sensor(self, station: str, machine: int, age_h: float, reading: float) -> bool:
         """Whether a degrading machine's condition reading raises a maintenance alarm.
 

@@ -216,6 +216,7 @@ class _Model:
         self.warmup_min = warmup_min
         self.horizon_min = horizon_min
         self.policy = policy if policy is not None else Policy()
+        self.policy.start_run(seed, rep)
         self.dispatch = self.policy if self.policy.dispatches else None
 
         def rng(*name: str | int) -> np.random.Generator:
