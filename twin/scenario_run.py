@@ -92,11 +92,57 @@ def _cached_runs(key: str, compute: Callable[[], ArchetypeRuns], use_cache: bool
     return runs
 
 
+def _one_archetype(args: tuple) -> ArchetypeRuns:
+    key, spec, u, names, lever_specs, levels, settings, use_cache = args
+    return _cached_runs(
+        key,
+        lambda: archetype_runs(spec, u, names, lever_specs, levels, settings),
+        use_cache,
+    )
+
+
+def _compute_runs(
+    jobs: list,
+    names: list[str],
+    lever_specs: dict,
+    levels: dict,
+    settings: RunSettings,
+    use_cache: bool,
+    workers: int | None,
+    progress: Callable[[str], None] | None,
+) -> dict[str, ArchetypeRuns]:
+    """Each archetype's runs, in worker processes when ``workers`` > 1.
+
+    Every run's random numbers are named by its archetype, lever and replication, so the
+    results do not depend on how many workers there are or in which order they finish.
+    """
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    tasks = [
+        (key, spec, u, names, lever_specs, levels, settings, use_cache) for _, key, spec, u in jobs
+    ]
+    out: dict[str, ArchetypeRuns] = {}
+    if workers <= 1:
+        for (arch, *_), task in zip(jobs, tasks, strict=True):
+            out[arch] = _one_archetype(task)
+            if progress:
+                progress(arch)
+        return out
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for (arch, *_), result in zip(jobs, pool.map(_one_archetype, tasks), strict=True):
+            out[arch] = result
+            if progress:
+                progress(arch)
+    return out
+
+
 def run_scenario(
     path: str | Path,
     settings: RunSettings | None = None,
     use_cache: bool = True,
     progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
 ) -> ScenarioResult:
     """Project the scenario in ``path`` and its zero-adoption baseline.
 
@@ -110,7 +156,9 @@ def run_scenario(
     use_cache
         Reuse archetype runs computed before for the same inputs.
     progress
-        Called with a short text before each archetype run.
+        Called with the archetype's name as its runs finish.
+    workers
+        Worker processes (default: one per CPU); results are identical for any number.
     """
     scenario = load_scenario(path)
     settings = settings or RunSettings(seed=scenario.seed)
@@ -130,7 +178,7 @@ def run_scenario(
     missing = [n for n in names if n not in lever_specs]
     if missing:
         raise InputError(str(path), f"levers.{missing[0]}", "no lever file in data/levers")
-    runs: dict[str, ArchetypeRuns] = {}
+    jobs = []
     for arch in sorted(set(firms["archetype"])):
         spec = archetypes[arch]
         u = utilisation.get(arch, 1.0)
@@ -143,13 +191,8 @@ def run_scenario(
             asdict(settings),
             __version__,
         )
-        runs[arch] = _cached_runs(
-            key,
-            lambda spec=spec, u=u: archetype_runs(
-                spec, u, names, lever_specs, levels, settings, progress
-            ),
-            use_cache,
-        )
+        jobs.append((arch, key, spec, u))
+    runs = _compute_runs(jobs, names, lever_specs, levels, settings, use_cache, workers, progress)
     years = list(range(scenario.horizon.start_year, scenario.horizon.end_year + 1))
     growth = {s: scenario.demand_growth.rate(s) for s in scenario.demand_growth.rates}
     ramp = {n: lever_specs[n].ramp_up_months.at(levels[n]) for n in names}

@@ -20,7 +20,7 @@ def private_cache(tmp_path, monkeypatch):
 
 def test_zero_adoption_equals_baseline_exactly():
     """The baseline scenario adopts nothing: every KPI equals its baseline, to the bit."""
-    res = run_scenario("scenarios/baseline.yaml", TINY)
+    res = run_scenario("scenarios/baseline.yaml", TINY, workers=1)
     t = res.tidy
     sc = t[t["case"] == "scenario"].drop(columns="case").reset_index(drop=True)
     bl = t[t["case"] == "baseline"].drop(columns="case").reset_index(drop=True)
@@ -29,9 +29,9 @@ def test_zero_adoption_equals_baseline_exactly():
 
 
 def test_same_seed_same_result_and_cache_reuse():
-    a = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=False)
-    b = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=True)
-    c = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=True)
+    a = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=False, workers=1)
+    b = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=True, workers=1)
+    c = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, use_cache=True, workers=1)
     pd.testing.assert_frame_equal(a.tidy, b.tidy)
     pd.testing.assert_frame_equal(b.tidy, c.tidy)
 
@@ -39,7 +39,7 @@ def test_same_seed_same_result_and_cache_reuse():
 def test_yield_lever_saves_energy_for_the_same_demand():
     """Less scrap: the same demand needs fewer releases, so electricity does not rise
     (beyond the noise of a 2-day run: 0.1 %)."""
-    res = run_scenario("scenarios/only-yield-optimisation.yaml", TINY)
+    res = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, workers=1)
     s = summary_table(res)
     last = s[(s["kpi"] == "electricity_mwh") & (s["year"] == s["year"].max())].iloc[0]
     assert last["diff"] <= 1e-3 * last["baseline"]
@@ -86,3 +86,14 @@ def test_cli_run_bad_scenario_is_one_line(tmp_path, capsys):
     assert main(["run", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "bad.yaml" in err and err.count("\n") == 1
+
+
+def test_serial_equals_parallel():
+    """Same seed, same result, bit for bit, with 1 or 2 worker processes."""
+    serial = run_scenario(
+        "scenarios/only-yield-optimisation.yaml", TINY, use_cache=False, workers=1
+    )
+    parallel = run_scenario(
+        "scenarios/only-yield-optimisation.yaml", TINY, use_cache=False, workers=2
+    )
+    pd.testing.assert_frame_equal(serial.tidy, parallel.tidy)
