@@ -45,8 +45,12 @@ def add_parsers(
         help="folder for results.parquet, summary.csv, manifest.json (default: results/<scenario>)",
     )
     r.add_argument("--no-cache", action="store_true", help="recompute every archetype run")
-    r.add_argument("--workers", type=int_in(1, 64), default=None,
-                   help="worker processes (default: one per CPU; results do not depend on it)")
+    r.add_argument(
+        "--workers",
+        type=int_in(1, 64),
+        default=None,
+        help="worker processes (default: one per CPU; results do not depend on it)",
+    )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -8,8 +8,8 @@ The complex is never simulated firm by firm. For each archetype the engine runs:
 with ``R`` replications that share random numbers across lever sets (common random numbers).
 A firm that has adopted a set of levers gets its archetype's no-lever KPIs plus the sum of the
 single-lever changes: the levers act on separate loss pools (failure time, escapes, idle
-energy, setups, scrap), so their effects add up; :func:`interaction_check` measures how far
-that holds against a run with all levers on. Demand grows by sector each year; a firm's
+energy, setups, scrap), so their effects are taken to add up (how far that holds against a
+run with all levers on is not measured yet). Demand grows by sector each year; a firm's
 output is its demand, capped by its capacity with the levers it has, and energy follows output
 along the line between the base and the saturated run. Firm results are archetype results times
 the firm's scale; the scenario minus the baseline is a paired difference per replication.
@@ -25,23 +25,18 @@ import pandas as pd
 
 from twin.config.factory import FactorySpec
 from twin.config.transform import with_utilisation
-from twin.core.stats import mean_interval
 from twin.des import simulate
 
 __all__ = [
-    "KPIS",
     "LeverSetRuns",
     "RunSettings",
     "combine_sets",
     "firm_year_kpis",
     "run_lever_set",
-    "summarise",
 ]
 
 DAYS_PER_YEAR = 365.0
 HOURS_PER_YEAR = 8760.0
-#: Annual KPIs kept per replication of an archetype run.
-KPIS = ("output_krw", "good_units", "energy_mwh", "peak_kw")
 
 
 @dataclass(frozen=True)
@@ -105,20 +100,6 @@ def combine_sets(
     return _weighted(none, singles, dict.fromkeys(levers, 1.0))
 
 
-def interaction_check(
-    none: LeverSetRuns, singles: Mapping[str, LeverSetRuns], together: LeverSetRuns
-) -> dict[str, float]:
-    """Relative error of the additive combination against all levers run together (base)."""
-    added = combine_sets(none, singles, list(singles)).base
-    return {
-        k: float(
-            np.mean(np.abs(added[k] - together.base[k]))
-            / max(float(np.mean(np.abs(together.base[k]))), 1e-12)
-        )
-        for k in KPIS
-    }
-
-
 def firm_year_kpis(runs: LeverSetRuns, demand_krw: np.ndarray) -> dict[str, np.ndarray]:
     """Annual KPIs of one archetype unit (per replication) for a year's demand.
 
@@ -135,24 +116,6 @@ def firm_year_kpis(runs: LeverSetRuns, demand_krw: np.ndarray) -> dict[str, np.n
     for k in ("good_units", "energy_mwh", "peak_kw"):
         result[k] = runs.base[k] + frac * (runs.sat[k] - runs.base[k])
     return result
-
-
-def summarise(tidy: pd.DataFrame, by: Sequence[str], value: str) -> pd.DataFrame:
-    """Mean and 95 % interval across replications of ``value`` summed within ``by``."""
-    per_rep = tidy.groupby([*by, "replication"], as_index=False)[value].sum()
-    rows = []
-    for key, grp in per_rep.groupby(list(by)):
-        iv = mean_interval(grp[value].tolist())
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append(
-            {
-                **dict(zip(by, key, strict=True)),
-                "mean": iv["mean"],
-                "ci_low": iv["ci_low"],
-                "ci_high": iv["ci_high"],
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 ProgressFn = Callable[[str], None]
