@@ -247,6 +247,9 @@ KPIS: dict[str, KpiFormat] = {
     "wip_start": KpiFormat("WIP at start", "units", 1, help="Parts in the line at warm-up end."),
     "wip_end": KpiFormat("WIP at end", "units", 1, help="Parts in the line at the end."),
     "failures": KpiFormat("Failures", "count", 1, help="Machine breakdowns started."),
+    "planned_repairs": KpiFormat(
+        "Planned repairs", "count", 1, help="Repairs triggered by a maintenance alarm."
+    ),
     "mean_sojourn_min": KpiFormat(
         "Time in system (all exits)", "min", 1, help="Mean time in the line, scrap included."
     ),
