@@ -10,7 +10,8 @@ __all__ = ["COMMANDS", "add_parsers"]
 
 LABELS = {
     "output_krw": ("Production", 1e12, "tn KRW"),
-    "productivity_mkrw": ("Output per employee", 1.0, "M KRW"),
+    "value_added_krw": ("Value added", 1e12, "tn KRW"),
+    "productivity_mkrw": ("Labour productivity (value added per employee)", 1.0, "M KRW"),
     "electricity_mwh": ("Electricity (factories)", 1e3, "GWh"),
     "ai_compute_mwh": ("AI compute energy", 1e3, "GWh"),
     "co2_t": ("CO2", 1e3, "kt"),
@@ -27,8 +28,9 @@ def add_parsers(
     r.add_argument(
         "--replications",
         type=int_in(2, 200),
-        default=5,
-        help="replications per archetype run (default 5)",
+        default=None,
+        help="replications per archetype run (default 5, or the scenario's samples when its "
+        "lever effects are sampled)",
     )
     r.add_argument(
         "--seed",
@@ -57,27 +59,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     from rich.table import Table
 
+    from twin.build import load_archetypes
     from twin.config.scenario import load_scenario
     from twin.projection import RunSettings
-    from twin.scenario_run import run_scenario, summary_table, write_results
+    from twin.scenario_run import (
+        bottleneck_table,
+        run_scenario,
+        run_units_count,
+        substation_table,
+        summary_table,
+        write_results,
+    )
 
     scenario = load_scenario(args.scenario)
+    reps = args.replications or scenario.uncertainty.samples or RunSettings().replications
     settings = RunSettings(
         days=args.days,
-        replications=args.replications,
+        replications=reps,
         seed=scenario.seed if args.seed is None else args.seed,
     )
     err = Console(stderr=True)
-    with Progress(console=err, transient=True) as bar:
-        task = bar.add_task("simulating archetypes", total=None)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as bar:
+        total = run_units_count(scenario, len(load_archetypes()))
+        task = bar.add_task("archetype x lever-set runs", total=total)
 
         def tick(text: str) -> None:
             bar.update(task, description=text, advance=1)
 
-        result = run_scenario(args.scenario, settings, use_cache=not args.no_cache, progress=tick)
+        result = run_scenario(
+            args.scenario,
+            settings,
+            use_cache=not args.no_cache,
+            progress=tick,
+            workers=args.workers,
+        )
     out = Path(args.out) if args.out else Path("results") / scenario.name
     write_results(result, out)
     table = summary_table(result)
@@ -104,8 +137,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
                     f"{row['diff_high'] / div:+,.3g}]"
                 )
         t.add_row(f"{label} ({unit})", *cells)
-    Console().print(t)
-    print(f"wrote {out}/results.parquet, summary.csv, manifest.json")
+    console = Console()
+    console.print(t)
+    subs = substation_table(result)
+    st = Table(
+        title=f"Peak load by substation, {years[-1]} (sum of the sites' peaks, an upper bound)",
+        title_justify="left",
+    )
+    for col in ("Substation", "Firms", "Capacity MW", "Load MW", "vs baseline MW", "Load share"):
+        st.add_column(col, justify="left" if col == "Substation" else "right")
+    for _, row in subs.iterrows():
+        direct = row["capacity_mw"] != row["capacity_mw"]
+        st.add_row(
+            "154 kV direct (large plants)" if direct else row["substation_id"],
+            f"{row['firms']}",
+            "-" if direct else f"{row['capacity_mw']:,.0f}",
+            f"{row['load_mw']:,.0f} [{row['load_low']:,.0f}, {row['load_high']:,.0f}]",
+            f"{row['load_mw'] - row['baseline_load_mw']:+,.1f}",
+            "-" if direct else f"{row['load_share']:.0%}",
+        )
+    console.print(st)
+    necks = bottleneck_table(result, top=5)
+    if necks.empty:
+        console.print("No firm's AI-driven output gain was limited by its suppliers.")
+    else:
+        console.print(f"Supply bottlenecks, {years[-1]}: suppliers without the spare capacity")
+        for _, row in necks.iterrows():
+            console.print(
+                f"  {row['name']} ({row['sector']}, complex {row['complex_id']}): customers "
+                f"lose {row['customer_output_lost_krw'] / 1e9:,.1f} bn KRW of output"
+            )
+    print(
+        f"wrote {out}/results.parquet, substations.parquet, bottlenecks.csv, summary.csv, "
+        "manifest.json"
+    )
     return 0
 
 

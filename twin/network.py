@@ -63,6 +63,7 @@ no factor changes by more than ``tol``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import geopandas as gpd
@@ -76,12 +77,16 @@ from twin.core.streams import stream
 from twin.spatial import distance_km
 
 __all__ = [
+    "SupplyLinks",
+    "attribute_shortfall",
     "build_supply_network",
     "complex_flows",
     "customers_of",
     "propagate_capacity",
     "suppliers_of",
     "supply_bottlenecks",
+    "supply_limited_factors",
+    "supply_links",
 ]
 
 _REQUIRED = ("firm_id", "sector", "production_krw", "geometry")
@@ -631,3 +636,96 @@ def supply_bottlenecks(g: nx.DiGraph, top: int | None = 10) -> pd.DataFrame:
         ["downstream_output_at_risk_krw", "firm_id"], ascending=[False, True], ignore_index=True
     )
     return df if top is None else df.head(top).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Growth limited by suppliers
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SupplyLinks:
+    """The supply network reduced to arrays: node order, dependency and input shares.
+
+    ``dependency[c]`` is customer ``c``'s local purchases over its production and
+    ``share[c, j]`` the share of those purchases bought from ``j`` (rows sum to 1 or 0).
+    """
+
+    firm_ids: tuple[str, ...]
+    dependency: np.ndarray
+    share: sparse.csr_array
+
+
+def supply_links(g: nx.DiGraph) -> SupplyLinks:
+    """The arrays of :class:`SupplyLinks` for a supply network (see :func:`_dependency`)."""
+    ids, _, d, share = _dependency(g)
+    return SupplyLinks(tuple(ids), d, share)
+
+
+def supply_limited_factors(
+    links: SupplyLinks,
+    reference: np.ndarray,
+    desired: np.ndarray,
+    capacity: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Output factors once a gain over a reference path is limited by suppliers' spare capacity.
+
+    All factors are relative to the base-year output. ``reference`` is the path the scenario
+    takes as feasible for the whole network (the baseline's demand-driven output: suppliers
+    keep up with market growth as stated in the scenario); ``desired`` is what each firm
+    would produce with its levers, unconstrained by suppliers. A gain ``g = desired -
+    reference`` needs local inputs in proportion (local purchases grow with output); supplier
+    ``j`` can deliver extra up to its spare factor ``e_j = max(0, capacity_j - desired_j)``.
+    As in :func:`propagate_capacity`, a shortfall of local inputs costs output only in
+    proportion to the firm's dependency ``d`` (the rest of its inputs comes from outside)::
+
+        y = desired - d * max(0, g - S @ e)
+
+    so a firm without a gain, or whose suppliers have room, is not limited, and zero
+    adoption (desired = reference) is never limited.
+
+    Parameters
+    ----------
+    links
+        The supply network as arrays.
+    reference, desired, capacity
+        Per firm in ``links.firm_ids`` order: reference output factor, desired output factor
+        and capacity factor (the most the firm can make with its levers).
+
+    Returns
+    -------
+    y, spare
+        The supply-limited output factors and the suppliers' spare factors ``e``.
+    """
+    desired = np.asarray(desired, dtype=float)
+    gain = np.maximum(desired - np.asarray(reference, dtype=float), 0.0)
+    spare = np.maximum(np.asarray(capacity, dtype=float) - desired, 0.0)
+    short = np.maximum(gain - links.share @ spare, 0.0)
+    return desired - links.dependency * short, spare
+
+
+def attribute_shortfall(
+    links: SupplyLinks,
+    gain: np.ndarray,
+    spare: np.ndarray,
+    lost: np.ndarray,
+) -> np.ndarray:
+    """Each supplier's part of the output its customers could not produce.
+
+    A customer's lost output ``lost[c]`` is split over its suppliers in proportion to
+    ``share[c, j] * max(0, gain[c] - spare[j])``: the suppliers whose spare capacity is
+    short of the customer's gain, weighted by how much the customer buys from them.
+
+    Returns
+    -------
+    numpy.ndarray
+        Lost customer output attributed to each firm (same units as ``lost``), in
+        ``links.firm_ids`` order; sums to the total of ``lost`` over customers that have a
+        limiting supplier.
+    """
+    coo = links.share.tocoo()
+    rows, cols = coo.coords
+    w = coo.data * np.maximum(0.0, gain[rows] - spare[cols])
+    total = np.bincount(rows, weights=w, minlength=len(gain))
+    norm = np.divide(w, total[rows], out=np.zeros_like(w), where=total[rows] > 0)
+    return np.bincount(cols, weights=norm * lost[rows], minlength=len(gain))

@@ -12,9 +12,11 @@ import hashlib
 import json
 import os
 import pickle
+import platform
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +25,59 @@ import pandas as pd
 
 from twin import __version__
 from twin.adoption import adoption_years
+from twin.ai.lever import AppliedLever
 from twin.baseline import load_settings
 from twin.build import load_archetypes
+from twin.config.factory import FactorySpec
 from twin.config.lever import LeverSpec, load_lever
 from twin.config.loader import canonical_json
 from twin.config.scenario import Scenario, check_anchor_names, load_scenario, scenario_hash
+from twin.config.transform import with_utilisation
+from twin.config.value_added import load_value_added
 from twin.core.errors import InputError
 from twin.core.stats import mean_interval
+from twin.core.streams import stream
 from twin.io.geo import read_layer
 from twin.io.paths import data_dir, repo_root
-from twin.projection import ArchetypeRuns, RunSettings, archetype_runs, project_years
+from twin.network import SupplyLinks, supply_links
+from twin.projection import (
+    ArchetypeRuns,
+    GridLinks,
+    LeverSetRuns,
+    RunSettings,
+    ValueAdded,
+    annual_kpis,
+    common_form,
+    project,
+)
+from twin.spatial import distance_km
 
-__all__ = ["ScenarioResult", "load_levers", "run_scenario", "summary_table"]
+__all__ = [
+    "ScenarioResult",
+    "bottleneck_table",
+    "data_digest",
+    "effect_draws",
+    "load_levers",
+    "run_scenario",
+    "run_units_count",
+    "substation_table",
+    "summary_table",
+    "write_results",
+]
 
-TOTALS = ("output_krw", "employees", "electricity_mwh", "ai_compute_mwh", "co2_t", "peak_mw")
+TOTALS = (
+    "output_krw",
+    "value_added_krw",
+    "employees",
+    "electricity_mwh",
+    "ai_compute_mwh",
+    "co2_t",
+    "peak_mw",
+)
+#: Firms whose peak exceeds this take 154 kV supply directly rather than from a 22.9 kV
+#: distribution substation (KEPCO basic supply terms: contracts above 40,000 kW get 154 kV;
+#: the firm's simulated base-year peak stands in for its contract demand, an estimate).
+DIRECT_SUPPLY_ABOVE_MW = 40.0
 
 
 @dataclass(frozen=True)
@@ -47,6 +88,8 @@ class ScenarioResult:
     tidy: pd.DataFrame  # column "case": "scenario" or "baseline"
     quality: dict[str, dict[str, dict[str, float]]]  # archetype -> lever -> measured quality
     settings: RunSettings
+    substations: pd.DataFrame  # case, year, substation_id, replication, load_mw, capacity_mw
+    bottlenecks: pd.DataFrame  # case, year, firm_id, customer_output_lost_krw, ...
 
 
 def load_levers() -> dict[str, LeverSpec]:
@@ -59,82 +102,293 @@ def load_levers() -> dict[str, LeverSpec]:
 
 
 def _levels(scenario: Scenario) -> dict[str, str]:
+    """Each active lever's effect level (``sampled``: the lever's own level as the centre)."""
     mode = scenario.uncertainty.mode
-    if mode == "sampled":
-        raise InputError(
-            f"scenario {scenario.name}",
-            "uncertainty.mode",
-            "'sampled' is not supported by twin run yet; use levels, low, typical or high",
-        )
     return {
-        name: (plan.level if mode == "levels" else mode)
+        name: (plan.level if mode in ("levels", "sampled") else mode)
         for name, plan in scenario.levers.active().items()
     }
 
 
-def _cache_key(*parts: Any) -> str:
-    blob = json.dumps(parts, sort_keys=True, default=str)
+def effect_draws(scenario: Scenario, names: list[str], replications: int, seed: int) -> dict:
+    """Per lever, where each replication's effect lies between the presets (sampled mode).
+
+    A symmetric triangular draw on [-1, 1] (0: the lever's level, -1: ``low``, +1: ``high``)
+    from the named stream ``("uncertainty", lever)``, the same for every archetype (the
+    uncertainty is about the published effect size, which all firms share).
+    """
+    if scenario.uncertainty.mode != "sampled":
+        return {}
+    return {
+        n: stream(seed, "uncertainty", n).triangular(-1.0, 0.0, 1.0, size=replications)
+        for n in names
+    }
+
+
+def _cache_dir(kind: str) -> Path:
+    return Path(os.environ.get("GUMI_TWIN_CACHE", repo_root() / ".cache")) / kind
+
+
+#: Bumped whenever what a stored run or result holds changes, so old entries are not served.
+STORE_FORMAT = 2
+
+
+def _key(*parts: Any) -> str:
+    blob = json.dumps([STORE_FORMAT, *parts], sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
 
-def _cached_runs(key: str, compute: Callable[[], ArchetypeRuns], use_cache: bool) -> ArchetypeRuns:
-    folder = Path(os.environ.get("GUMI_TWIN_CACHE", repo_root() / ".cache")) / "runs"
-    path = folder / f"{key}.pkl"
-    if use_cache and path.is_file():
+def _load(kind: str, key: str) -> Any | None:
+    path = _cache_dir(kind) / f"{key}.pkl"
+    if not path.is_file():
+        return None
+    try:
         with open(path, "rb") as fh:
             return pickle.load(fh)
-    runs = compute()
+    except Exception:  # a damaged entry is recomputed
+        return None
+
+
+def _store(kind: str, key: str, value: Any) -> None:
+    """Write a cache entry atomically (a crash never leaves a half-written entry)."""
+    folder = _cache_dir(kind)
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "wb") as fh:
-        pickle.dump(runs, fh)
-    os.replace(tmp, path)
-    return runs
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"{key}.pkl")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def _one_archetype(args: tuple) -> ArchetypeRuns:
-    key, spec, u, names, lever_specs, levels, settings, use_cache = args
-    return _cached_runs(
-        key,
-        lambda: archetype_runs(spec, u, names, lever_specs, levels, settings),
-        use_cache,
-    )
+def _digest(root: Path, suffixes: set[str], skip: tuple[str, ...] = ()) -> str:
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and path.suffix in suffixes and not rel.startswith(skip):
+            h.update(rel.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:24]
 
 
-def _compute_runs(
-    jobs: list,
-    names: list[str],
-    lever_specs: dict,
-    levels: dict,
+def data_digest() -> str:
+    """Hash of the model's inputs and code: every file under data/ and the package's source
+    (but the explorer and the command line, which do not change results).
+
+    Part of every store key, so a changed input file or a new version of the code never
+    serves an old result.
+    """
+    code = _digest(Path(__file__).resolve().parent, {".py"}, ("ui/", "cli"))
+    return _digest(data_dir(), {".yaml", ".gpkg", ".csv", ".geojson"}) + code
+
+
+# --- tasks run in worker processes (top-level functions so that they pickle) ---------------
+
+
+def _train(source: FactorySpec, name: str, lever: LeverSpec, level: str, seed: int) -> AppliedLever:
+    from twin.ai.registry import lever_apply
+
+    return lever_apply(name)(source, lever, level, seed)
+
+
+def _simulate(spec: FactorySpec, policy: Any, settings: RunSettings, saturated: bool) -> dict:
+    if saturated:
+        spec = with_utilisation(spec, settings.saturation)
+    return annual_kpis(spec, settings, policy)
+
+
+@dataclass
+class _Unit:
+    """One archetype under one lever set at one level: trained, then simulated twice."""
+
+    arch: str
+    lever: str | None
+    level: str | None
+    key: str
+    base_spec: FactorySpec
+    source: FactorySpec
+    none_key: str = ""
+    applied: AppliedLever | None = None
+    sims: dict[bool, dict] = field(default_factory=dict)
+
+
+class _Inline:
+    """An executor that runs each task when it is submitted (serial runs)."""
+
+    def submit(self, fn: Callable, *args: Any) -> Future:
+        fut: Future = Future()
+        fut.set_result(fn(*args))
+        return fut
+
+    def __enter__(self) -> _Inline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _run_units(
+    units: list[_Unit],
+    lever_specs: dict[str, LeverSpec],
+    settings: RunSettings,
+    workers: int,
+    progress: Callable[[str], None] | None,
+) -> dict[str, tuple[LeverSetRuns, dict[str, float]]]:
+    """Train and simulate the units that are not cached, in parallel when ``workers`` > 1.
+
+    Training tasks go first; a unit's two simulations (base-year and saturating demand) are
+    submitted as soon as its lever is trained, so the workers never wait for a whole
+    archetype. Every run's random numbers are named by archetype, lever and replication:
+    the results do not depend on the number of workers or on the order tasks finish in.
+    """
+    done: dict[str, tuple[LeverSetRuns, dict[str, float]]] = {}
+    if not units:
+        return done
+    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+    pending: dict[Future, tuple[str, _Unit, bool]] = {}
+    aliases: list[_Unit] = []
+    with pool:
+
+        def submit_sims(u: _Unit) -> None:
+            spec = u.applied.spec if u.applied else u.base_spec
+            policy = u.applied.policy if u.applied else None
+            for sat in (True, False):
+                pending[pool.submit(_simulate, spec, policy, settings, sat)] = ("sim", u, sat)
+
+        for u in units:
+            if u.lever is None:
+                submit_sims(u)
+            else:
+                args = (u.source, u.lever, lever_specs[u.lever], u.level, settings.seed)
+                pending[pool.submit(_train, *args)] = ("train", u, False)
+        while pending:
+            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            for fut in sorted(finished, key=lambda f: pending[f][1].key):
+                kind, u, sat = pending.pop(fut)
+                if kind == "train":
+                    u.applied = fut.result()
+                    if u.applied.policy is None and canonical_json(
+                        u.applied.spec
+                    ) == canonical_json(u.base_spec):
+                        aliases.append(u)  # the lever changes nothing: its runs are "none"
+                    else:
+                        submit_sims(u)
+                    continue
+                u.sims[sat] = fut.result()
+                if len(u.sims) == 2:
+                    runs = LeverSetRuns(u.sims[False], u.sims[True])
+                    quality = dict(u.applied.quality) if u.applied else {}
+                    done[u.key] = (runs, quality)
+                    _store("runs", u.key, done[u.key])
+                    if progress:
+                        progress(_unit_label(u))
+    # A lever that left the spec as it was and deployed no policy would repeat the no-lever
+    # runs exactly (same spec, same random numbers): those are reused.
+    for u in aliases:
+        runs = done[u.none_key][0] if u.none_key in done else _load("runs", u.none_key)[0]
+        done[u.key] = (runs, dict(u.applied.quality))
+        _store("runs", u.key, done[u.key])
+        if progress:
+            progress(_unit_label(u) + ": no change, no-lever runs reused")
+    return done
+
+
+def _unit_label(u: _Unit) -> str:
+    return f"{u.arch}: {u.lever} ({u.level})" if u.lever else f"{u.arch}: no lever"
+
+
+def _archetype_runs(
+    archetypes: dict[str, FactorySpec],
+    utilisation: dict[str, float],
+    needed: dict[str, tuple[str, ...]],
+    lever_specs: dict[str, LeverSpec],
+    pdm_level: str,
     settings: RunSettings,
     use_cache: bool,
-    workers: int | None,
+    workers: int,
     progress: Callable[[str], None] | None,
+    digest: str,
 ) -> dict[str, ArchetypeRuns]:
-    """Each archetype's runs, in worker processes when ``workers`` > 1.
-
-    Every run's random numbers are named by its archetype, lever and replication, so the
-    results do not depend on how many workers there are or in which order they finish.
-    """
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    tasks = [
-        (key, spec, u, names, lever_specs, levels, settings, use_cache) for _, key, spec, u in jobs
-    ]
+    """Every archetype's runs: no lever, and each lever at each level in ``needed``."""
+    units: list[_Unit] = []
+    for arch, spec in sorted(archetypes.items()):
+        u = utilisation.get(arch, 1.0)
+        demand = with_utilisation(spec, u)
+        pdm = lever_specs.get("predictive_maintenance")
+        base = common_form(demand, pdm, pdm_level)
+        common = (
+            digest,
+            canonical_json(spec),
+            u,
+            canonical_json(pdm) if pdm else None,
+            pdm_level,
+            asdict(settings),
+            __version__,
+        )
+        none_key = _key(*common, None, None, None)
+        units.append(_Unit(arch, None, None, none_key, base, base, none_key))
+        for name, levels in needed.items():
+            source = demand if name == "predictive_maintenance" else base
+            for level in levels:
+                key = _key(*common, name, canonical_json(lever_specs[name]), level)
+                units.append(_Unit(arch, name, level, key, base, source, none_key))
+    results: dict[str, tuple[LeverSetRuns, dict[str, float]]] = {}
+    todo = []
+    for unit in units:
+        hit = _load("runs", unit.key) if use_cache else None
+        if hit is not None:
+            results[unit.key] = hit
+            if progress:
+                progress(f"{unit.arch}: {unit.lever or 'no lever'} (stored)")
+        else:
+            todo.append(unit)
+    workers = max(1, min(workers, 2 * len(todo)))
+    results.update(_run_units(todo, lever_specs, settings, workers, progress))
     out: dict[str, ArchetypeRuns] = {}
-    if workers <= 1:
-        for (arch, *_), task in zip(jobs, tasks, strict=True):
-            out[arch] = _one_archetype(task)
-            if progress:
-                progress(arch)
-        return out
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for (arch, *_), result in zip(jobs, pool.map(_one_archetype, tasks), strict=True):
-            out[arch] = result
-            if progress:
-                progress(arch)
+    for arch in sorted(archetypes):
+        mine = [u for u in units if u.arch == arch]
+        none = results[mine[0].key][0]
+        singles, ranges, quality = {}, {}, {}
+        for name, levels in needed.items():
+            by_level = {u.level: results[u.key] for u in mine if u.lever == name}
+            centre = levels[0]
+            singles[name] = by_level[centre][0]
+            quality[name] = by_level[centre][1]
+            if len(levels) > 1:
+                ranges[name] = (by_level["low"][0], by_level["high"][0])
+        out[arch] = ArchetypeRuns(none, singles, quality, ranges)
     return out
+
+
+def run_units_count(scenario: Scenario, archetypes: int) -> int:
+    """How many archetype x lever-set units a scenario needs (for a progress bar's total)."""
+    levels = 3 if scenario.uncertainty.mode == "sampled" else 1
+    return archetypes * (1 + levels * len(scenario.levers.active()))
+
+
+def _supply_links(firms: pd.DataFrame, digest: str) -> SupplyLinks:
+    key = _key("supply", digest, __version__)
+    hit = _load("network", key)
+    if hit is not None:
+        return hit
+    from twin.baseline import supply_network
+
+    links = supply_links(supply_network(firms))
+    _store("network", key, links)
+    return links
+
+
+def _grid_links(firms: pd.DataFrame) -> GridLinks:
+    subs = read_layer("substations")
+    nearest = distance_km(firms.geometry, subs.geometry).argmin(axis=1)
+    ids = subs["substation_id"].to_numpy()
+    return GridLinks(
+        substation_of=list(ids[nearest]),
+        capacity_mw=dict(zip(ids, subs["capacity_mw"].astype(float), strict=True)),
+        direct_above_mw=DIRECT_SUPPLY_ABOVE_MW,
+    )
 
 
 def run_scenario(
@@ -152,16 +406,27 @@ def run_scenario(
         A scenario YAML file.
     settings
         Run settings (replications, days, seed); defaults to :class:`RunSettings` with the
-        scenario's seed.
+        scenario's seed (and its ``samples`` as replications when effects are sampled).
     use_cache
-        Reuse archetype runs computed before for the same inputs.
+        Serve a stored result for the same inputs, and reuse archetype runs computed before;
+        ``False`` recomputes everything (and refreshes the store).
     progress
-        Called with the archetype's name as its runs finish.
+        Called with a short text as each archetype x lever-set run finishes.
     workers
         Worker processes (default: one per CPU); results are identical for any number.
     """
     scenario = load_scenario(path)
-    settings = settings or RunSettings(seed=scenario.seed)
+    if settings is None:
+        reps = scenario.uncertainty.samples or RunSettings().replications
+        settings = RunSettings(seed=scenario.seed, replications=reps)
+    digest = data_digest()
+    result_key = _key(canonical_json(scenario), asdict(settings), digest, __version__)
+    if use_cache:
+        hit = _load("results", result_key)
+        if hit is not None:
+            if progress:
+                progress("served from the results store")
+            return hit
     firms = read_layer("firms")
     unknown = check_anchor_names(scenario, firms["name"].tolist())
     if unknown:
@@ -171,6 +436,7 @@ def run_scenario(
             f"unknown firm {unknown[0]!r} (see the firm layer's names in data/gumi.gpkg)",
         )
     archetypes = load_archetypes()
+    archetypes = {a: archetypes[a] for a in sorted(set(firms["archetype"]))}
     utilisation = load_settings().utilisation
     lever_specs = load_levers()
     levels = _levels(scenario)
@@ -178,30 +444,50 @@ def run_scenario(
     missing = [n for n in names if n not in lever_specs]
     if missing:
         raise InputError(str(path), f"levers.{missing[0]}", "no lever file in data/levers")
-    jobs = []
-    for arch in sorted(set(firms["archetype"])):
-        spec = archetypes[arch]
-        u = utilisation.get(arch, 1.0)
-        key = _cache_key(
-            canonical_json(spec),
-            u,
-            names,
-            levels,
-            {n: canonical_json(lever_specs[n]) for n in lever_specs},
-            asdict(settings),
-            __version__,
-        )
-        jobs.append((arch, key, spec, u))
-    runs = _compute_runs(jobs, names, lever_specs, levels, settings, use_cache, workers, progress)
+    sampled = scenario.uncertainty.mode == "sampled"
+    # Sampled effects need each lever at its level and at the two presets either side.
+    needed = {
+        n: tuple(dict.fromkeys((levels[n], "low", "high"))) if sampled else (levels[n],)
+        for n in names
+    }
+    pdm_level = levels.get("predictive_maintenance", "typical")
+    runs = _archetype_runs(
+        archetypes,
+        utilisation,
+        needed,
+        lever_specs,
+        pdm_level,
+        settings,
+        use_cache,
+        workers or os.cpu_count() or 1,
+        progress,
+        digest,
+    )
+    draws = effect_draws(scenario, names, settings.replications, settings.seed)
     years = list(range(scenario.horizon.start_year, scenario.horizon.end_year + 1))
     growth = {s: scenario.demand_growth.rate(s) for s in scenario.demand_growth.rates}
     ramp = {n: lever_specs[n].ramp_up_months.at(levels[n]) for n in names}
     edge = {n: lever_specs[n].compute_kw_edge.at(levels[n]) for n in names}
     first = {n: adoption_years(firms, scenario, n) for n in names}
     never = {n: pd.Series(pd.NA, index=firms.index, dtype="Int64") for n in names}
-    parts = []
+    va = load_value_added(data_dir() / "value_added.yaml")
+    value_added = ValueAdded(
+        {k: v.value for k, v in va.ratio.items()},
+        va.electricity_price_krw_per_mwh.value,
+        va.escape_cost_factor.value,
+    )
+    extras = {
+        "supply": _supply_links(firms, digest),
+        "value_added": value_added,
+        "grid": _grid_links(firms),
+        "draws": draws,
+    }
+    parts, subs, necks = [], [], []
     for case, adopted in (("scenario", first), ("baseline", never)):
-        tidy = project_years(runs, firms, adopted, ramp, years, scenario.base_year, growth, edge)
+        proj = project(
+            runs, firms, adopted, ramp, years, scenario.base_year, growth, edge, **extras
+        )
+        tidy = proj.tidy
         tidy.insert(0, "case", case)
         cluster = np.array(
             [
@@ -218,23 +504,38 @@ def run_scenario(
         factor = scenario.grid_factor_t_per_mwh.value
         tidy["co2_t"] = (tidy["electricity_mwh"] + tidy["ai_compute_mwh"]) * factor
         parts.append(tidy)
+        proj.substations.insert(0, "case", case)
+        subs.append(proj.substations)
+        proj.bottlenecks.insert(0, "case", case)
+        necks.append(proj.bottlenecks)
     quality = {a: r.quality for a, r in runs.items()}
-    return ScenarioResult(scenario, pd.concat(parts, ignore_index=True), quality, settings)
+    result = ScenarioResult(
+        scenario,
+        pd.concat(parts, ignore_index=True),
+        quality,
+        settings,
+        pd.concat(subs, ignore_index=True),
+        pd.concat(necks, ignore_index=True),
+    )
+    _store("results", result_key, result)
+    return result
 
 
 def summary_table(result: ScenarioResult) -> pd.DataFrame:
     """Per year: totals with 95 % intervals, and the paired difference to the baseline.
 
-    Labour productivity is gross output per employee (value added is not modelled).
+    Labour productivity (``productivity_mkrw``) is value added per employee in million KRW;
+    ``output_per_employee_mkrw`` is gross output per employee.
     """
     t = result.tidy
     per = t.groupby(["case", "year", "replication"], as_index=False)[list(TOTALS)].sum()
-    per["productivity_mkrw"] = per["output_krw"] / per["employees"] / 1e6
+    per["productivity_mkrw"] = per["value_added_krw"] / per["employees"] / 1e6
+    per["output_per_employee_mkrw"] = per["output_krw"] / per["employees"] / 1e6
     rows = []
     for year, grp in per.groupby("year"):
         sc = grp[grp["case"] == "scenario"].sort_values("replication")
         bl = grp[grp["case"] == "baseline"].sort_values("replication")
-        for kpi in (*TOTALS, "productivity_mkrw"):
+        for kpi in (*TOTALS, "productivity_mkrw", "output_per_employee_mkrw"):
             a = sc[kpi].to_numpy()
             b = bl[kpi].to_numpy()
             iv = mean_interval(a.tolist())
@@ -255,16 +556,102 @@ def summary_table(result: ScenarioResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_results(result: ScenarioResult, out: str | Path) -> Path:
-    """Write ``results.parquet``, ``summary.csv`` and ``manifest.json`` to ``out`` atomically.
+def substation_table(result: ScenarioResult, year: int | None = None) -> pd.DataFrame:
+    """Peak load against capacity per substation in ``year`` (default: the last year).
 
-    The files are written into a temporary folder beside ``out`` that replaces it only when
-    complete.
+    ``load_mw`` is the sum of the peaks of the firms the substation feeds (sites' peaks do
+    not all coincide, so this is an upper bound), mean and 95 % interval over replications,
+    for the scenario and the baseline; the ``154kV-direct`` row gathers the large plants
+    supplied directly at 154 kV (no capacity given).
+    """
+    t = result.substations
+    year = int(t["year"].max()) if year is None else year
+    t = t[t["year"] == year]
+    rows = []
+    for sub, grp in t.groupby("substation_id", sort=True):
+        sc = grp[grp["case"] == "scenario"].sort_values("replication")
+        bl = grp[grp["case"] == "baseline"].sort_values("replication")
+        iv = mean_interval(sc["load_mw"].tolist())
+        cap = float(sc["capacity_mw"].iloc[0])
+        rows.append(
+            {
+                "year": year,
+                "substation_id": sub,
+                "firms": int(sc["firms"].iloc[0]),
+                "capacity_mw": cap,
+                "load_mw": iv["mean"],
+                "load_low": iv["ci_low"],
+                "load_high": iv["ci_high"],
+                "baseline_load_mw": float(bl["load_mw"].mean()),
+                "load_share": iv["mean"] / cap if cap == cap and cap > 0 else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def bottleneck_table(
+    result: ScenarioResult, year: int | None = None, top: int = 10
+) -> pd.DataFrame:
+    """The suppliers that held back their customers' output most in ``year`` (scenario case).
+
+    Default year: the last. Empty when no firm's growth was limited by its suppliers.
+    """
+    t = result.bottlenecks
+    if t.empty:
+        return t
+    year = int(t["year"].max()) if year is None else year
+    sel = t[(t["case"] == "scenario") & (t["year"] == year)]
+    return sel.head(top).reset_index(drop=True)
+
+
+def _git_commit() -> str | None:
+    """The checkout's commit (with ``-dirty`` when files are modified), or ``None``."""
+    import subprocess
+
+    try:
+        root = repo_root()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (sha + ("-dirty" if dirty else "")) or None
+
+
+def _package_versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ("simpy", "numpy", "scipy", "pandas", "scikit-learn", "networkx", "geopandas"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def write_results(result: ScenarioResult, out: str | Path) -> Path:
+    """Write the results to the folder ``out`` atomically.
+
+    Files: ``results.parquet`` (tidy KPIs per case, year, complex, sector, replication),
+    ``substations.parquet``, ``bottlenecks.csv``, ``summary.csv`` (:func:`summary_table`) and
+    ``manifest.json`` (the scenario as canonical JSON and its hash, run settings and seed,
+    the inputs' digest, versions, git commit, each lever model's measured quality). They are
+    written into a temporary folder beside ``out`` that replaces it only when complete.
     """
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".run-", dir=target.parent))
     result.tidy.to_parquet(tmp / "results.parquet", index=False)
+    result.substations.to_parquet(tmp / "substations.parquet", index=False)
+    result.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
     summary_table(result).to_csv(tmp / "summary.csv", index=False)
     manifest = {
         "scenario": result.scenario.name,
@@ -272,6 +659,10 @@ def write_results(result: ScenarioResult, out: str | Path) -> Path:
         "scenario_json": json.loads(canonical_json(result.scenario)),
         "settings": asdict(result.settings),
         "version": __version__,
+        "inputs_digest": data_digest(),
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "packages": _package_versions(),
         "lever_quality": result.quality,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))

@@ -28,6 +28,7 @@ STATUSES = {"published", "estimate", "synthetic"}
 SHIPPED = {
     "baseline",
     "gumi-ax-2032",
+    "gumi-ax-2032-sampled",
     "conservative",
     "aggressive",
     "energy-first",

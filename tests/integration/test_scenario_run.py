@@ -1,6 +1,7 @@
 """`twin run` end to end on the shipped scenarios (short runs)."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ import pytest
 
 from twin.cli import main
 from twin.projection import RunSettings
-from twin.scenario_run import run_scenario, summary_table
+from twin.scenario_run import run_scenario, summary_table, write_results
 
 TINY = RunSettings(days=2.0, warmup_days=1.0, replications=2, seed=11)
 
@@ -97,3 +98,54 @@ def test_serial_equals_parallel():
         "scenarios/only-yield-optimisation.yaml", TINY, use_cache=False, workers=2
     )
     pd.testing.assert_frame_equal(serial.tidy, parallel.tidy)
+
+
+def _variant(tmp_path, name, uncertainty):
+    """The yield-only scenario with another uncertainty mode (a file extending the shipped one)."""
+    base = Path("scenarios/only-yield-optimisation.yaml").resolve()
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"extends: {base}\nname: {name}\nlabel: {name}\ndescription: test variant\n"
+        f"uncertainty: {uncertainty}\n"
+    )
+    return path
+
+
+def test_sampled_effects_lie_between_the_presets(tmp_path):
+    """Sampled mode places each replication's lever effect between its low and high runs, so
+    the paired difference to the baseline of every replication lies within the range of the
+    fixed-preset runs (same random numbers), and the replications differ in effect size."""
+    diffs = {}
+    for mode in ("low", "typical", "high", "sampled"):
+        extra = "{mode: sampled, samples: 4}" if mode == "sampled" else f"{{mode: {mode}}}"
+        res = run_scenario(_variant(tmp_path, f"y-{mode}", extra), TINY, workers=1)
+        t = res.tidy[res.tidy["year"] == 2032]
+        per = t.groupby(["case", "replication"])["value_added_krw"].sum().unstack(0)
+        diffs[mode] = (per["scenario"] - per["baseline"]).to_numpy()
+    lo = np.minimum.reduce([diffs["low"], diffs["typical"], diffs["high"]])
+    hi = np.maximum.reduce([diffs["low"], diffs["typical"], diffs["high"]])
+    tol = 1e-9 * np.abs(hi).max()
+    assert np.all(diffs["sampled"] >= lo - tol) and np.all(diffs["sampled"] <= hi + tol)
+    assert not np.allclose(diffs["sampled"], diffs["typical"])
+
+
+def test_results_store_serves_repeats_and_written_results_carry_provenance(tmp_path):
+    first = run_scenario("scenarios/only-yield-optimisation.yaml", TINY, workers=1)
+    seen = []
+    again = run_scenario(
+        "scenarios/only-yield-optimisation.yaml", TINY, workers=1, progress=seen.append
+    )
+    assert seen == ["served from the results store"]
+    pd.testing.assert_frame_equal(first.tidy, again.tidy)
+    out = write_results(again, tmp_path / "out")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["inputs_digest"] and manifest["packages"]["simpy"]
+    assert manifest["settings"]["replications"] == TINY.replications
+    subs = pd.read_parquet(out / "substations.parquet")
+    # Every firm is fed by one substation or directly at 154 kV: loads add up to the total peak.
+    tidy = again.tidy
+    for (case, year, rep), grp in subs.groupby(["case", "year", "replication"]):
+        peak = tidy[(tidy["case"] == case) & (tidy["year"] == year) & (tidy["replication"] == rep)][
+            "peak_mw"
+        ].sum()
+        assert grp["load_mw"].sum() == pytest.approx(peak, rel=1e-9)

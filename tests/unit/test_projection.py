@@ -20,12 +20,16 @@ def lsr(out_b, out_s, e_b, e_s, peak=(1.0, 2.0), units=(10.0, 20.0)):
         {
             "output_krw": arr([out_b]),
             "good_units": arr([units[0]]),
+            "consumed_units": arr([units[0] * 1.1]),
+            "escaped_units": arr([units[0] * 0.01]),
             "energy_mwh": arr([e_b]),
             "peak_kw": arr([peak[0]]),
         },
         {
             "output_krw": arr([out_s]),
             "good_units": arr([units[1]]),
+            "consumed_units": arr([units[1] * 1.1]),
+            "escaped_units": arr([units[1] * 0.01]),
             "energy_mwh": arr([e_s]),
             "peak_kw": arr([peak[1]]),
         },

@@ -428,9 +428,12 @@ class Uncertainty(_M):
     """How lever effects are taken.
 
     ``levels`` (default): each lever at its own ``level``; ``low`` / ``typical`` / ``high``:
-    every lever at that preset (sensitivity runs); ``sampled``: ``samples`` runs, each
-    drawing every lever parameter from a triangular distribution (low, the lever's level,
-    high) and the adoption thresholds from its own seed.
+    every lever at that preset (sensitivity runs); ``sampled``: ``samples`` replications
+    (unless the run sets its own), each placing every lever's effect between its ``low``,
+    own ``level`` and ``high`` runs by a symmetric triangular draw (the lever is simulated at
+    all three presets; see :func:`twin.scenario_run.effect_draws`), so that the intervals
+    combine the simulation's randomness with the range of published effects. Adoption is
+    the same in every replication.
     """
 
     mode: UncertaintyMode = "levels"
