@@ -7,8 +7,10 @@ import pytest
 from twin.projection import (
     ArchetypeRuns,
     LeverSetRuns,
+    ValueAdded,
     combine_sets,
     firm_year_kpis,
+    project,
     project_years,
     ramp_factor,
 )
@@ -112,3 +114,32 @@ def test_demand_growth_raises_output_up_to_capacity():
     out = dict(zip(t["year"], t["output_krw"], strict=True))
     assert out[2024] == pytest.approx(110.0)
     assert out[2030] == pytest.approx(150.0)  # 100 * 1.1**7 = 195 > capacity 150
+
+
+def test_escape_reductions_combine_as_shares_of_what_is_left():
+    """Two levers that each halve escapes leave a quarter (not none, as adding would)."""
+    none = lsr(100.0, 150.0, 10.0, 14.0)
+    half = LeverSetRuns(
+        {**none.base, "escaped_units": none.base["escaped_units"] * 0.5},
+        {**none.sat, "escaped_units": none.sat["escaped_units"] * 0.5},
+    )
+    runs = {"x": ArchetypeRuns(none, {"a": half, "b": half}, {})}
+    firms = pd.DataFrame(
+        {
+            "firm_id": ["f"],
+            "archetype": ["x"],
+            "scale": [1.0],
+            "sector": ["metals"],
+            "complex_id": ["1"],
+            "employees": [3],
+        }
+    )
+    adopted = {lv: pd.Series([2020], dtype="Int64") for lv in ("a", "b")}
+    va = ValueAdded({"default": 0.25}, 1.0, escape_cost_factor=1.0)
+    both = project(runs, firms, adopted, {"a": 1, "b": 1}, [2025], 2023, {}, value_added=va)
+    never = {lv: pd.Series([pd.NA], dtype="Int64") for lv in ("a", "b")}
+    plain = project(runs, firms, never, {"a": 1, "b": 1}, [2025], 2023, {}, value_added=va)
+    price = 100.0 / 10.0  # base output / base good units
+    escaped = 10.0 * 0.01  # no-lever escapes
+    gained = plain.tidy["value_added_krw"].iloc[0] + price * escaped * 0.75
+    assert both.tidy["value_added_krw"].iloc[0] == pytest.approx(gained)
