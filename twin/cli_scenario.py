@@ -39,7 +39,7 @@ def add_parsers(
         help="root seed (default: the scenario's)",
     )
     r.add_argument(
-        "--days", type=positive, default=14.0, help="measured days per archetype run (default 14)"
+        "--days", type=positive, default=7.0, help="measured days per archetype run (default 7)"
     )
     r.add_argument(
         "--out",

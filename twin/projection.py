@@ -65,8 +65,8 @@ HOURS_PER_YEAR = 8760.0
 class RunSettings:
     """How each archetype x lever-set run is simulated."""
 
-    days: float = 14.0
-    warmup_days: float = 3.0
+    days: float = 7.0  # one week: every shipped calendar repeats weekly
+    warmup_days: float = 2.0  # longer than the longest mean lead time (defence, about 53 h)
     replications: int = 5
     seed: int = 7
     saturation: float = 1.6  # demand multiplier that saturates every shipped archetype
