@@ -167,11 +167,63 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 f"  {row['name']} ({row['sector']}, complex {row['complex_id']}): customers "
                 f"lose {row['customer_output_lost_krw'] / 1e9:,.1f} bn KRW of output"
             )
+    _print_models(console, result.quality)
     print(
         f"wrote {out}/results.parquet, substations.parquet, bottlenecks.csv, summary.csv, "
         "manifest.json"
     )
     return 0
+
+
+def _print_models(console: Any, quality: dict) -> None:
+    """The learned lever models' measured quality per archetype (held-out runs)."""
+    from rich.table import Table
+
+    rows = []
+    for arch, q in sorted(quality.items()):
+        pdm, vis = q.get("predictive_maintenance"), q.get("vision_qc")
+        if not pdm and not vis:
+            continue
+        cells = [arch]
+        if pdm:
+            cells += [
+                f"{pdm.get('precision', float('nan')):.2f}",
+                f"{pdm.get('recall', float('nan')):.2f}",
+                f"{pdm.get('lead_time_h', float('nan')):.1f}",
+                f"{pdm.get('availability_without', float('nan')):.1%} -> "
+                f"{pdm.get('availability_with', float('nan')):.1%}",
+            ]
+        else:
+            cells += ["-"] * 4
+        if vis:
+            cells += [
+                f"{vis.get('ai_detection_rate', float('nan')):.1%} / "
+                f"{vis.get('ai_false_reject_rate', float('nan')):.1%}",
+                f"{vis.get('human_detection_rate', float('nan')):.0%} / "
+                f"{vis.get('human_false_reject_rate', float('nan')):.0%}",
+            ]
+        else:
+            cells += ["-"] * 2
+        rows.append(cells)
+    if not rows:
+        return
+    t = Table(
+        title="Lever models, measured on held-out simulated data (per archetype)",
+        title_justify="left",
+    )
+    for col in (
+        "Archetype",
+        "PdM precision",
+        "PdM recall",
+        "Lead time h",
+        "Availability without -> with PdM",
+        "Vision AI detect / false reject",
+        "Human",
+    ):
+        t.add_column(col, justify="left" if col == "Archetype" else "right")
+    for cells in rows:
+        t.add_row(*cells)
+    console.print(t)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"run": _cmd_run}

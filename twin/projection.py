@@ -45,6 +45,7 @@ __all__ = [
     "RunSettings",
     "ValueAdded",
     "annual_kpis",
+    "availability",
     "combine_sets",
     "common_form",
     "firm_year_kpis",
@@ -83,9 +84,19 @@ class LeverSetRuns:
     sat: dict[str, np.ndarray]
 
 
+def availability(res: object) -> float:
+    """Machine availability of a run: 1 - (failed + maintenance) / scheduled machine time."""
+    sched = down = 0.0
+    for st in res.stations.values():
+        t = st["state_min"]
+        sched += sum(t.values()) - t["off"]
+        down += t["failed"] + t["maintenance"]
+    return 1.0 - down / sched if sched > 0 else float("nan")
+
+
 def annual_kpis(spec: FactorySpec, settings: RunSettings, policy: object) -> dict[str, np.ndarray]:
     """Annualised KPIs of ``spec`` per replication: output, good and consumed (good + scrap)
-    units, energy and the 15-minute peak."""
+    units, escaped defects, energy, the 15-minute peak, and machine availability (a share)."""
     k = DAYS_PER_YEAR / settings.days
     rows = [
         simulate(
@@ -105,6 +116,7 @@ def annual_kpis(spec: FactorySpec, settings: RunSettings, policy: object) -> dic
             [(r.kpis["good_units"] + r.kpis["scrap_units"]) * k for r in rows]
         ),
         "escaped_units": np.array([r.kpis["escaped_defects"] * k for r in rows]),
+        "availability": np.array([availability(r) for r in rows]),
         "energy_mwh": np.array([r.kpis["energy_kwh"] * k / 1000.0 for r in rows]),
         "peak_kw": np.array([r.kpis["peak_kw_15min"] for r in rows]),
     }

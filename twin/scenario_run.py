@@ -358,6 +358,13 @@ def _archetype_runs(
             quality[name] = by_level[centre][1]
             if len(levels) > 1:
                 ranges[name] = (by_level["low"][0], by_level["high"][0])
+        if "predictive_maintenance" in singles:  # availability with and without the model
+            q = dict(quality["predictive_maintenance"])
+            q["availability_without"] = float(np.mean(none.base["availability"]))
+            q["availability_with"] = float(
+                np.mean(singles["predictive_maintenance"].base["availability"])
+            )
+            quality["predictive_maintenance"] = q
         out[arch] = ArchetypeRuns(none, singles, quality, ranges)
     return out
 
