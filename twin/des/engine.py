@@ -11,24 +11,34 @@ statistics as running sums of time in each state (no event logs):
 - a part finishing at a station whose successor's input buffer is full stays on its machine,
   which is then *blocked* (blocking after service) until a place frees up.
 
-Pending events are never removed from SimPy's queue: each machine carries a token that is
-advanced whenever its scheduled event becomes stale, and stale callbacks return at once.
+Pending events are never removed from SimPy's queue: each machine holds a reference to its
+one live event, dropped or replaced whenever that event becomes stale, and stale callbacks
+return at once.
+
+Speed (the projection runs the engine thousands of times): events are light :class:`_Call`
+objects pushed straight onto SimPy's queue, the commonest steps are inlined (marked where they
+are), random streams are created at their first draw, wear paths are summed with numpy, and
+condition readings are only taken when the policy looks at them. None of this changes a
+result: every stream yields the same numbers in the same order, and every sum is taken in the
+same order.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
+from heapq import heappush
 
 import numpy as np
 from simpy import Environment
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
-from twin.config.factory import SCRAP, SINK, FactorySpec
+from twin.config.factory import SCRAP, FactorySpec
 from twin.core.policy import Policy
 from twin.core.streams import stream
 from twin.des.calendar import on_intervals
 from twin.des.results import STATES, RepResult, build_result
-from twin.des.sampling import make_sampler, uniform_sampler
+from twin.des.sampling import BATCH, batch_drawer, buffered, make_sampler, uniform_sampler
 
 __all__ = ["simulate"]
 
@@ -37,15 +47,43 @@ assert STATES[PROC] == "processing" and STATES[OFF] == "off" and STATES[MAINT] =
 BIN_MIN = 15.0
 
 
-class _Call(Event):
-    """A timed callback: ``fn(event)`` at ``now + delay``, with ``arg`` as the event's value."""
+class _Call:
+    """A timed callback on SimPy's event queue (see :meth:`_Model._after`).
 
-    def __init__(self, env: Environment, delay: float, fn, arg) -> None:
-        self.env = env
-        self.callbacks = [fn]
-        self._value = arg
-        self._ok = True
-        env.schedule(self, NORMAL, delay)
+    :meth:`simpy.Environment.step` pops it at its time and calls each function in
+    ``callbacks`` with it; ``_value`` is their argument (a machine, or ``None``). It carries
+    only the attributes ``step`` reads, which makes it much cheaper than a
+    :class:`simpy.events.Event`.
+    """
+
+    __slots__ = ("_value", "callbacks")
+    _ok = True  # a succeeded event, as far as SimPy is concerned
+
+
+class _LazyStream:
+    """A named random stream, created at its first draw.
+
+    Stands in for the :class:`numpy.random.Generator` (every attribute is the generator's):
+    creating one costs tens of microseconds, and many (a station's inspection stream, a
+    machine's planned-repair stream ...) are never drawn from in a run. Streams are pure
+    functions of their names, so when one is created changes nothing.
+    """
+
+    __slots__ = ("_gen", "_name")
+
+    def __init__(self, *name: str | int) -> None:
+        self._name = name
+        self._gen: np.random.Generator | None = None
+
+    def __getattr__(self, attr: str):  # only reached for the generator's attributes
+        if self._gen is None:
+            self._gen = stream(*self._name)
+        return getattr(self._gen, attr)
+
+
+def _overrides(policy: Policy, hook: str) -> bool:
+    """Whether ``policy`` answers ``hook`` with anything but :class:`Policy`'s default."""
+    return getattr(getattr(policy, hook), "__func__", None) is not getattr(Policy, hook)
 
 
 class _Job:
@@ -62,6 +100,7 @@ class _Job:
 class _Machine:
     __slots__ = (
         "dest",
+        "ev",
         "index",
         "job",
         "last_product",
@@ -75,7 +114,6 @@ class _Machine:
         "since",
         "state",
         "station",
-        "tok",
         "ttf",
         "ttf_draw",
         "ttr_draw",
@@ -87,7 +125,7 @@ class _Machine:
         self.index = index
         self.state = IDLE
         self.since = 0.0
-        self.tok = 0
+        self.ev: _Call | None = None  # the one scheduled event still meant for this machine
         self.job: _Job | None = None
         self.remaining = 0.0  # work (setup, warm-up or processing) left in the current step
         self.seg_start = 0.0
@@ -98,7 +136,8 @@ class _Machine:
         self.paused = IDLE  # state to return to at the next shift start
         self.dest: _Station | None = None  # where a blocked machine's part is waiting to go
         # Degradation: the current life's length (operating minutes), its wear path (wear at
-        # each whole operating hour), the sensor's noise sampler, a pending planned repair.
+        # each whole operating hour), the sensor's noise sampler (None when the policy ignores
+        # readings), a pending planned repair.
         self.life = 0.0
         self.wear: list[float] = []
         self.sensor = None
@@ -127,6 +166,7 @@ class _Station:
         "inspects",
         "machines",
         "name",
+        "next",
         "power",
         "pt",
         "q_area",
@@ -163,37 +203,55 @@ class _Station:
         self.visits_done = 0
 
 
-def _life_sampler(m: _Machine, wear_per_h):
+def _life_sampler(m: _Machine, draw_wear: Callable[[int], np.ndarray], keep_path: bool):
     """A sampler of operating minutes to breakdown that also stores the wear path on ``m``.
 
     Wear grows by one draw of ``wear_per_h`` per operating hour, linearly within the hour;
-    the machine breaks down where the path crosses 1.
+    the machine breaks down where the path crosses 1. ``draw_wear(n)`` gives ``n`` hourly
+    increments (drawn ``BATCH`` at a time, in order, each used once). The path (wear at each
+    whole operating hour) is only kept when ``keep_path``, for the sensor.
+
+    The path is a running sum, taken with :func:`numpy.cumsum` a batch at a time instead of
+    hour by hour in Python (a life is about a thousand hours). ``cumsum`` adds left to right,
+    as the hourly loop did: ``w = w + inc``, with non-positive increments counted as ``0.0``
+    (``w + 0.0 == w``), so lives and paths are the same to the last bit.
     """
+    buf = np.empty(0)  # increments drawn and not yet used: buf[pos:]
+    pos = 0
 
     def draw() -> float:
-        path = [0.0]
+        nonlocal buf, pos
+        parts = []
+        w = 0.0  # wear at the end of the previous batch
+        hours_before = 0  # whole hours in earlier batches
         while True:
-            inc = wear_per_h()
-            if inc <= 0:
-                path.append(path[-1])
-                continue
-            if path[-1] + inc >= 1.0:
-                hours = len(path) - 1 + (1.0 - path[-1]) / inc
-                path.append(path[-1] + inc)
+            if pos == len(buf):
+                buf = draw_wear(BATCH)
+                pos = 0
+            inc = buf[pos:]
+            path = np.cumsum(np.concatenate(([w], np.where(inc > 0, inc, 0.0))))
+            k = int(np.searchsorted(path[1:], 1.0))  # first hour where wear reaches 1
+            if k < len(inc):
                 break
-            path.append(path[-1] + inc)
-        m.wear = path
+            parts.append(path[1:])
+            hours_before += len(inc)
+            w = float(path[-1])
+            pos = len(buf)
+        # Wear reaches 1 during hour k of this batch, from path[k] by inc[k].
+        hours = hours_before + k + (1.0 - float(path[k])) / float(inc[k])
+        pos += k + 1
+        if keep_path:
+            parts.append(path[1 : k + 2])
+            m.wear = [0.0, *np.concatenate(parts).tolist()]
         m.life = hours * 60.0
         return m.life
 
     return draw
 
 
-def _wear_at(m: _Machine) -> float:
-    """Wear of a degrading machine at its current operating age."""
-    age_h = (m.life - (m.ttf or 0.0)) / 60.0
+def _wear_at(path: list[float], age_h: float) -> float:
+    """Wear of a degrading machine at operating age ``age_h`` on its wear ``path``."""
     i = int(age_h)
-    path = m.wear
     if i + 1 >= len(path):
         return path[-1]
     return path[i] + (age_h - i) * (path[i + 1] - path[i])
@@ -218,9 +276,24 @@ class _Model:
         self.policy = policy if policy is not None else Policy()
         self.policy.start_run(seed, rep)
         self.dispatch = self.policy if self.policy.dispatches else None
+        # Hooks the policy leaves at their defaults are skipped or inlined (same result).
+        self.reads_sensor = _overrides(self.policy, "observe") or _overrides(
+            self.policy, "on_sensor"
+        )
+        self.inspect = self.policy.inspect if _overrides(self.policy, "inspect") else None
+        self._queue = env._queue
+        self._eid = env._eid
+        # One callbacks list per handler, shared by all its events: SimPy only iterates it.
+        self.cb_arrival = [self._on_arrival]
+        self.cb_step = [self._on_step_done]
+        self.cb_finish = [self._on_finish]
+        self.cb_fail = [self._on_fail]
+        self.cb_repaired = [self._on_repaired]
+        self.cb_maintained = [self._on_maintained]
+        self.cb_standby = [self._on_standby]
 
-        def rng(*name: str | int) -> np.random.Generator:
-            return stream(seed, "rep", rep, *name)
+        def rng(*name: str | int) -> _LazyStream:
+            return _LazyStream(seed, "rep", rep, *name)
 
         products = spec.source.product_names()
         self.n_products = len(products)
@@ -255,14 +328,19 @@ class _Model:
                 if s.degradation is not None:
                     deg = s.degradation
                     mname = ("station", s.name, "machine", k)
-                    m.ttf_draw = _life_sampler(m, make_sampler(deg.wear_per_h, rng(*mname, "wear")))
+                    m.ttf_draw = _life_sampler(
+                        m, batch_drawer(deg.wear_per_h, rng(*mname, "wear")), self.reads_sensor
+                    )
                     m.ttr_draw = make_sampler(deg.mttr_h, rng(*mname, "repairs"), 60.0)
                     m.planned_draw = make_sampler(deg.planned_h, rng(*mname, "planned"), 60.0)
-                    noise = rng(*mname, "sensor")
                     sd = deg.sensor_sd
-                    m.sensor = (
-                        (lambda g=noise, sd=sd: float(g.normal(0.0, sd))) if sd else (lambda: 0.0)
-                    )
+                    if not self.reads_sensor:
+                        m.sensor = None
+                    elif sd:
+                        noise = rng(*mname, "sensor")
+                        m.sensor = buffered(lambda n, g=noise, sd=sd: g.normal(0.0, sd, n))
+                    else:
+                        m.sensor = lambda: 0.0
                     m.ttf = m.ttf_draw()
                 elif s.failure is not None:
                     m.ttf_draw = make_sampler(
@@ -285,6 +363,7 @@ class _Model:
                 cum.append(acc)
             cum[-1] = 1.0
             st.route_cum = cum
+            st.next = st.route_to[0] if len(st.route_to) == 1 else None  # None: a routing draw
             rej = spec.stations[i].inspection.reject_to if spec.stations[i].inspection else SCRAP
             st.reject_to = by_name.get(rej, rej)
         self.entry = self.stations[0]
@@ -315,7 +394,11 @@ class _Model:
         # Energy: total power now, integrated exactly into 15-minute bins (kW*min).
         self.n_bins = max(1, int(np.ceil((horizon_min - warmup_min) / BIN_MIN - 1e-9)))
         self.bins = [0.0] * self.n_bins
-        self.p_last = 0.0
+        self.p_last = 0.0  # time integrated up to
+        # p_last in the measured window's time (0 before the window opens) and its bin: the
+        # next integration starts there.
+        self.p_rel = 0.0
+        self.p_bin = 0
         self.on = True
         self.power = self.fac_on_kw + sum(st.power[IDLE] * len(st.machines) for st in self.stations)
         self.fac_unit_kwh = 0.0
@@ -349,32 +432,45 @@ class _Model:
             self._shift_off()  # the run starts off-shift
         for s, e in self.intervals:
             if s > 0:
-                _Call(env, s, self._on_shift_start, None)
+                self._after(s, [self._on_shift_start])
             if e < horizon_min:
-                _Call(env, e, self._on_shift_end, None)
+                self._after(e, [self._on_shift_end])
         if warmup_min > 0:
-            _Call(env, warmup_min, self._on_warmup_end, None)
-        _Call(env, self.arrivals(), self._on_arrival, None)
+            self._after(warmup_min, [self._on_warmup_end])
+        self._after(self.arrivals(), self.cb_arrival)
         for st in self.stations:
             if st.standby_after is not None:
                 for m in st.machines:
                     self._arm_standby(m)
 
+    # -- events --------------------------------------------------------------------------
+    def _after(self, delay: float, callbacks: list, value: _Machine | None = None) -> _Call:
+        """Schedule ``callbacks`` (a handler list) to run ``delay`` minutes from now.
+
+        Pushes a :class:`_Call` onto SimPy's queue exactly as ``Environment.schedule`` would
+        (same time, priority and sequence number, so the same order of events).
+        """
+        ev = _Call()
+        ev.callbacks = callbacks
+        ev._value = value
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), ev))
+        return ev
+
     # -- energy and state accounting -------------------------------------------------------
     def _integrate(self, now: float) -> None:
         """Add the energy drawn since the last call to the 15-minute bins of the measured window."""
-        t0 = self.p_last
-        if now <= t0:
+        if now <= self.p_last:
             return
         self.p_last = now
-        origin = self.warmup_min
-        if now <= origin:
+        if now <= self.warmup_min:
             return
-        t0 = max(t0, origin) - origin
-        t1 = now - origin
-        p = self.power
-        b0 = int(t0 // BIN_MIN)
+        t0 = self.p_rel  # max(previous p_last, warmup_min) - warmup_min
+        b0 = self.p_bin
+        t1 = now - self.warmup_min
         b1 = int(t1 // BIN_MIN)
+        self.p_rel = t1
+        self.p_bin = b1
+        p = self.power
         bins = self.bins
         if b0 == b1:
             bins[b0] += p * (t1 - t0)
@@ -391,7 +487,8 @@ class _Model:
         st.state_time[m.state] += now - m.since
         pw = st.power
         if pw[new] != pw[m.state]:
-            self._integrate(now)
+            if now > self.p_last:
+                self._integrate(now)
             self.power += pw[new] - pw[m.state]
         m.state = new
         m.since = now
@@ -401,7 +498,7 @@ class _Model:
         st.q_last = now
 
     # -- jobs entering and leaving ---------------------------------------------------------
-    def _on_arrival(self, ev: Event) -> None:
+    def _on_arrival(self, ev: _Call) -> None:
         if not self.on:
             self.held = True
             return
@@ -430,7 +527,7 @@ class _Model:
         self.wip += 1
         self.released += 1
         if self._offer(job, self.entry):
-            _Call(self.env, self.arrivals(), self._on_arrival, None)
+            self._after(self.arrivals(), self.cb_arrival)
         else:
             self.source.job = job
             self.entry.blocked.append(self.source)
@@ -479,10 +576,10 @@ class _Model:
 
     # -- machines --------------------------------------------------------------------------
     def _start(self, m: _Machine, job: _Job) -> None:
+        """Machine ``m`` (idle, in standby or just freed) takes ``job``."""
         st = m.station
-        now = self.env._now
         if self.measuring:
-            st.wait_sum += now - job.q_enter
+            st.wait_sum += self.env._now - job.q_enter
             st.wait_n += 1
         m.job = job
         if m.state == STANDBY and st.warmup > 0:
@@ -493,26 +590,38 @@ class _Model:
             self._begin_setup_or_process(m)
 
     def _begin_setup_or_process(self, m: _Machine) -> None:
+        """Set up for the machine's job if the product changes, else start processing it."""
         st = m.station
-        job = m.job
-        if st.setup is not None and m.last_product is not None and m.last_product != job.product:
+        product = m.job.product
+        last = m.last_product
+        if st.setup is not None and last is not None and last != product:
             m.remaining = st.setup()
             self._set(m, SETUP)
             self._schedule_step(m)
             return
-        m.remaining = st.pt[job.product]()
+        m.remaining = work = st.pt[product]()
         if m.state != PROC:
             self._set(m, PROC)
-        self._run(m)
+        # self._run(m), inlined: this is the engine's hottest path.
+        now = self.env._now
+        m.seg_start = now
+        ev = m.ev = _Call()
+        ev._value = m
+        ttf = m.ttf
+        if ttf is not None and ttf < work:
+            ev.callbacks = self.cb_fail
+            heappush(self._queue, (now + ttf, NORMAL, next(self._eid), ev))
+        else:
+            ev.callbacks = self.cb_finish
+            heappush(self._queue, (now + work, NORMAL, next(self._eid), ev))
 
     def _schedule_step(self, m: _Machine) -> None:
         m.seg_start = self.env._now
-        m.tok += 1
-        _Call(self.env, m.remaining, self._on_step_done, (m, m.tok))
+        m.ev = self._after(m.remaining, self.cb_step, m)
 
-    def _on_step_done(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok != m.tok:
+    def _on_step_done(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is not m.ev:
             return
         self._begin_setup_or_process(m) if m.state == WARMUP else self._begin_process(m)
 
@@ -522,28 +631,27 @@ class _Model:
         self._run(m)
 
     def _run(self, m: _Machine) -> None:
+        """Process (or resume) the job: schedule its end, or the breakdown that comes first."""
         m.seg_start = self.env._now
-        m.tok += 1
         if m.ttf is not None and m.ttf < m.remaining:
-            _Call(self.env, m.ttf, self._on_fail, (m, m.tok))
+            m.ev = self._after(m.ttf, self.cb_fail, m)
         else:
-            _Call(self.env, m.remaining, self._on_finish, (m, m.tok))
+            m.ev = self._after(m.remaining, self.cb_finish, m)
 
-    def _on_fail(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok != m.tok:
+    def _on_fail(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is not m.ev:
             return
         m.remaining -= m.ttf
         m.ttf = None
         if self.measuring:
             self.failures += 1
         self._set(m, FAILED)
-        m.tok += 1
-        _Call(self.env, m.ttr_draw(), self._on_repaired, (m, m.tok))
+        m.ev = self._after(m.ttr_draw(), self.cb_repaired, m)
 
-    def _on_repaired(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok != m.tok:
+    def _on_repaired(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is not m.ev:
             return
         m.ttf = m.ttf_draw()
         if not self.on:
@@ -555,11 +663,11 @@ class _Model:
 
     def _read_sensor(self, m: _Machine) -> None:
         """After a job: the condition reading, shown to the policy (and to an observer)."""
-        st = m.station
+        name = m.station.name
         age_h = (m.life - m.ttf) / 60.0
-        reading = _wear_at(m) + m.sensor()
-        self.policy.observe(st.name, m.index, age_h, reading, m.ttf / 60.0)
-        if self.policy.on_sensor(st.name, m.index, age_h, reading):
+        reading = _wear_at(m.wear, age_h) + m.sensor()
+        self.policy.observe(name, m.index, age_h, reading, m.ttf / 60.0)
+        if self.policy.on_sensor(name, m.index, age_h, reading):
             m.maint_due = True
 
     def _start_maintenance(self, m: _Machine) -> None:
@@ -567,19 +675,18 @@ class _Model:
         if self.measuring:
             self.planned_repairs += 1
         self._set(m, MAINT)
-        m.tok += 1
-        _Call(self.env, m.planned_draw(), self._on_maintained, (m, m.tok))
+        m.ev = self._after(m.planned_draw(), self.cb_maintained, m)
 
-    def _on_maintained(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok != m.tok:
+    def _on_maintained(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is not m.ev:
             return
         m.ttf = m.ttf_draw()  # as good as new
         self._free(m)
 
-    def _on_finish(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok != m.tok:
+    def _on_finish(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is not m.ev:
             return
         if m.ttf is not None:
             m.ttf -= m.remaining
@@ -594,12 +701,14 @@ class _Model:
             job.defective = False
         elif st.defect_rate and st.u_defect() < st.defect_rate:
             job.defective = True
-        if st.inspects and self.policy.inspect(
-            st.name, job.defective, st.detect, st.false_reject, st.u_inspect()
+        if st.inspects and (
+            st.u_inspect() < (st.detect if job.defective else st.false_reject)
+            if self.inspect is None  # Policy.inspect, inlined
+            else self.inspect(st.name, job.defective, st.detect, st.false_reject, st.u_inspect())
         ):
             dest = st.reject_to
-        elif len(st.route_to) == 1:
-            dest = st.route_to[0]
+        elif st.next is not None:
+            dest = st.next
         else:
             u = st.u_route()
             i = 0
@@ -608,10 +717,20 @@ class _Model:
                     break
                 i += 1
             dest = st.route_to[i]
-        if dest == SINK or dest == SCRAP:
+        if dest.__class__ is not _Station:  # SINK or SCRAP (the spec allows no other name)
             self._exit(job, dest == SCRAP)
             self._free(m)
-        elif self._offer(job, dest):
+        # self._offer(job, dest), inlined:
+        elif dest.idle and self.on:
+            job.q_enter = self.env._now
+            self._start(dest.idle.pop(), job)
+            self._free(m)
+        elif len(dest.queue) < dest.cap:
+            now = self.env._now
+            dest.q_area += len(dest.queue) * (now - dest.q_last)  # _queue_changed
+            dest.q_last = now
+            job.q_enter = now
+            dest.queue.append(job)
             self._free(m)
         else:
             m.dest = dest
@@ -629,19 +748,20 @@ class _Model:
             m.paused = IDLE
             self._set(m, OFF)
             return
-        if st.queue:
+        queue = st.queue
+        if queue:
             now = self.env._now
-            self._queue_changed(st, now)
+            st.q_area += len(queue) * (now - st.q_last)  # _queue_changed
+            st.q_last = now
             if self.dispatch is None:
-                job = st.queue.popleft()
+                job = queue.popleft()
             else:
-                k = self.dispatch.choose_next(
-                    st.name, [j.product for j in st.queue], m.last_product
-                )
-                job = st.queue[k]
-                del st.queue[k]
+                k = self.dispatch.choose_next(st.name, [j.product for j in queue], m.last_product)
+                job = queue[k]
+                del queue[k]
             self._start(m, job)
-            self._unblock(st)
+            if st.blocked:
+                self._unblock(st)
         elif st.blocked:
             up = st.blocked.popleft()
             job = up.job
@@ -668,22 +788,21 @@ class _Model:
     def _handed_on(self, up: _Machine | _Source) -> None:
         if isinstance(up, _Source):
             up.job = None
-            _Call(self.env, self.arrivals(), self._on_arrival, None)
+            self._after(self.arrivals(), self.cb_arrival)
         else:
             up.dest = None
             self._free(up)
 
     def _arm_standby(self, m: _Machine) -> None:
-        m.tok += 1
-        _Call(self.env, m.station.standby_after, self._on_standby, (m, m.tok))
+        m.ev = self._after(m.station.standby_after, self.cb_standby, m)
 
-    def _on_standby(self, ev: Event) -> None:
-        m, tok = ev._value
-        if tok == m.tok and m.state == IDLE:
+    def _on_standby(self, ev: _Call) -> None:
+        m = ev._value
+        if ev is m.ev and m.state == IDLE:
             self._set(m, STANDBY)
 
     # -- calendar and warm-up --------------------------------------------------------------
-    def _on_shift_end(self, ev: Event) -> None:
+    def _on_shift_end(self, ev: _Call) -> None:
         self._shift_off()
 
     def _shift_off(self) -> None:
@@ -702,11 +821,11 @@ class _Model:
                     if s == PROC and m.ttf is not None:
                         m.ttf -= done
                 m.paused = s
-                m.tok += 1
+                m.ev = None  # its pending event is stale
                 self._set(m, OFF)
             st.idle.clear()
 
-    def _on_shift_start(self, ev: Event) -> None:
+    def _on_shift_start(self, ev: _Call) -> None:
         now = self.env._now
         self._integrate(now)
         self.power += self.fac_on_kw - self.fac_off_kw
@@ -731,7 +850,7 @@ class _Model:
             self.held = False
             self._release()
 
-    def _on_warmup_end(self, ev: Event) -> None:
+    def _on_warmup_end(self, ev: _Call) -> None:
         now = self.env._now
         self._integrate(now)
         for st in self.stations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from itertools import chain
 
 import numpy as np
 
@@ -17,7 +18,7 @@ from twin.config.distributions import (
     Weibull,
 )
 
-__all__ = ["Sampler", "batch_drawer", "make_sampler", "uniform_sampler"]
+__all__ = ["Sampler", "batch_drawer", "buffered", "make_sampler", "uniform_sampler"]
 
 Sampler = Callable[[], float]
 BATCH = 1024
@@ -82,25 +83,37 @@ def make_sampler(dist: object, rng: np.random.Generator, scale: float = 1.0) -> 
     if isinstance(dist, Constant):
         v = float(dist.value * scale)
         return lambda: v
-    return _Buffered(batch_drawer(dist, rng, scale))
+    return buffered(batch_drawer(dist, rng, scale))
 
 
 def uniform_sampler(rng: np.random.Generator) -> Sampler:
-    """U(0, 1) draws, batched."""
-    return _Buffered(rng.random)
+    """U(0, 1) draws, batched.
+
+    ``rng.random`` is looked up at each batch, not here, so that a stream that creates its
+    generator on first use (as the engine's do) is not created before its first draw.
+    """
+    return buffered(lambda n: rng.random(n))
 
 
-class _Buffered:
-    __slots__ = ("_buf", "_draw")
+def buffered(draw: Callable[[int], np.ndarray]) -> Sampler:
+    """One value per call from ``draw(BATCH)`` batches, the next batch drawn when one runs out.
 
-    def __init__(self, draw: Callable[[int], np.ndarray]) -> None:
-        self._draw = draw
-        self._buf: list[float] = []
+    Parameters
+    ----------
+    draw
+        ``draw(n)`` gives the next ``n`` values of a stream (e.g. from :func:`batch_drawer`).
 
-    def __call__(self) -> float:
-        buf = self._buf
-        if not buf:
-            buf = self._draw(BATCH).tolist()
-            buf.reverse()
-            self._buf = buf
-        return buf.pop()
+    Returns
+    -------
+    Sampler
+        A zero-argument callable yielding the values one by one, as Python floats.
+
+    Notes
+    -----
+    The sampler is the ``__next__`` of a chain of batches (as Python floats), so a call runs in
+    C with no Python frame: it is the engine's most frequent call. A batch is drawn at the call
+    that needs it, as a plain buffer would, so streams shared by several samplers are drawn in
+    the same order.
+    """
+    batches = iter(lambda: draw(BATCH).tolist(), None)  # never None: an endless supply
+    return chain.from_iterable(batches).__next__
