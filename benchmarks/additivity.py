@@ -18,56 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from twin.ai.registry import LEVER_ORDER, apply_levers, lever_apply  # noqa: E402
-from twin.baseline import load_settings  # noqa: E402
+from twin.additivity import measure  # noqa: E402
 from twin.build import load_archetypes  # noqa: E402
-from twin.config.transform import with_utilisation  # noqa: E402
-from twin.projection import RunSettings, common_form, run_lever_set  # noqa: E402
-from twin.scenario_run import load_levers  # noqa: E402
-
-KPIS = ("output_krw", "energy_mwh", "consumed_units", "escaped_units")
-
-
-def measure(arch: str, settings: RunSettings, level: str = "typical") -> list[dict]:
-    """Rows of (archetype, demand, kpi, sum of singles, all levers, interaction)."""
-    spec = load_archetypes()[arch]
-    demand = with_utilisation(spec, load_settings().utilisation.get(arch, 1.0))
-    levers = load_levers()
-    levels = dict.fromkeys(LEVER_ORDER, level)
-    base = common_form(demand, levers["predictive_maintenance"], level)
-    none = run_lever_set(base, None, settings)
-    singles = {}
-    for name in LEVER_ORDER:
-        source = demand if name == "predictive_maintenance" else base
-        applied = lever_apply(name)(source, levers[name], level, settings.seed)
-        singles[name] = run_lever_set(applied.spec, applied.policy, settings)
-    spec_all, policy_all, _ = apply_levers(demand, LEVER_ORDER, levers, levels, settings.seed)
-    combined = run_lever_set(spec_all, policy_all, settings)
-    rows = []
-    for which in ("base", "sat"):
-        ref = getattr(none, which)
-        for k in KPIS:
-            deltas = [getattr(singles[n], which)[k] - ref[k] for n in LEVER_ORDER]
-            summed = float(np.mean(np.sum(deltas, axis=0)))
-            scale = float(np.mean(np.sum(np.abs(deltas), axis=0)))
-            together = float(np.mean(getattr(combined, which)[k] - ref[k]))
-            rows.append(
-                {
-                    "archetype": arch,
-                    "demand": which,
-                    "kpi": k,
-                    "no_lever": float(np.mean(ref[k])),
-                    "sum_of_singles": summed,
-                    "all_levers": together,
-                    "interaction": (together - summed) / scale if scale > 0 else 0.0,
-                }
-            )
-    return rows
+from twin.projection import RunSettings  # noqa: E402
 
 
 def main() -> int:
