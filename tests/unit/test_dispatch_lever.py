@@ -149,3 +149,27 @@ def test_no_setups_no_policy():
 def test_guard_must_be_non_negative(k):
     with pytest.raises(ValueError):
         dispatch.SetupAwareDispatch(["press"], k)
+
+
+def test_guard_search_equals_simulating_every_candidate(monkeypatch):
+    """Guards that decide as an already simulated candidate at every step share its runs:
+    the scores are exactly those of simulating every guard, from fewer simulations."""
+    spec = parse_factory_spec(line(1))
+    stations = dispatch.setup_stations(spec)
+    kw = {"seed": 5, "replications": 2, "days": 2.0, "warmup_days": 0.5}
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("policy"))
+        return simulate(*args, **kwargs)
+
+    monkeypatch.setattr(dispatch, "simulate", counting)
+    best, scores = dispatch.tune_guard(spec, stations, 55, 0.5, **kw)
+    n_search = len(calls)
+    assert n_search < 2 * len(scores)  # exhaustive: FIFO and each guard on both seeds
+    assert scores[0] == 0.0
+    for k in scores:
+        if k:
+            eff = dispatch.compare(spec, dispatch.SetupAwareDispatch(stations, k), **kw)
+            assert scores[k] == eff["throughput_change"] - 0.5 * eff["lead_time_change"]
+    assert best == max(scores, key=lambda k: (scores[k], -k)) > 0

@@ -171,3 +171,30 @@ def test_timeouts_that_fail_validation_are_not_deployed(lever, monkeypatch):
     assert quality["deployed"] == 0.0 and quality["rejected_idle_kwh_saved"] < 0
     assert quality["timeout_min[oven]"] == float("inf")  # the configured timer: never
     assert quality["realised_idle_kwh_saved"] == 0.0
+
+
+def test_training_runs_last_as_long_as_the_idle_periods_need(lever, monkeypatch):
+    """A machine idling hundreds of times a day trains on runs of a few days; one idling a
+    dozen times a day on runs of the full horizon."""
+    horizons = []
+
+    def spy(spec, **kw):
+        horizons.append(kw["days"])
+        return simulate(spec, **kw)
+
+    monkeypatch.setattr(energy, "simulate", spy)
+
+    def training_days(process_min: float, interarrival_min: float) -> float:
+        process = {"dist": "constant", "value": process_min}
+        oven = {**LIGHT["stations"][0], "process_time_min": process}
+        source = {"interarrival_min": {"dist": "exponential", "mean": interarrival_min}}
+        spec = parse_factory_spec({**LIGHT, "source": source, "stations": [oven]})
+        horizons.clear()
+        energy._TAIL_CACHE.clear()
+        energy.learn_timeouts(spec, lever, "typical", seed=2, validation_replications=0)
+        return max(horizons)  # the pilot run is the shortest
+
+    busy = training_days(1.0, 2.0)  # ~480 jobs in two 8-hour shifts
+    light = training_days(6.0, 60.0)  # ~16 jobs
+    assert energy.MIN_TRAIN_DAYS <= busy <= 4
+    assert light == 14.0

@@ -50,7 +50,7 @@ def test_training_is_deterministic_and_meets_the_false_reject_target(model):
     assert 0.93 < model.detection_rate < 0.99
     assert model.auc > 0.99
     assert len(model.good_flags) == len(model.defect_flags) == vision.TABLE_SIZE
-    # the in-loop table's rates are the model's (fresh parts, same threshold)
+    # the in-loop tables are the test parts' decisions: their rates are the measured ones
     assert np.mean(model.defect_flags) == pytest.approx(model.detection_rate, abs=0.01)
     assert np.mean(model.good_flags) == pytest.approx(model.false_reject_rate, abs=0.003)
 

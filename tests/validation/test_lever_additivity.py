@@ -1,11 +1,11 @@
-"""Do the levers' effects combine as the projection assumes? Checked against all levers at once.
+"""Do the levers' effects combine as the projection assumes? Against all levers at once.
 
 ``twin run`` gives a firm with several levers the no-lever KPIs plus each lever's own change
 (escapes: as shares of what is left). Here one archetype is simulated with every lever at once
 (chained spec effects, combined policies) on the same random numbers, and the combination
 rule must predict that run: energy within 5 % of the summed absolute single-lever changes,
-capacity within 25 %, and never a negative count of escapes. ``benchmarks/additivity.py`` prints the same
-measurement for every archetype.
+capacity within 25 %, and never a negative count of escapes. ``benchmarks/additivity.py``
+prints the same measurement for every archetype.
 """
 
 import numpy as np

@@ -19,6 +19,14 @@ training simulations (the lever's own seeds, common random numbers against FIFO)
 the relative throughput gain minus ``lead_time_weight`` times the relative lead-time increase,
 with the grid capped by the level's ``max_overtaken``. The effect (setup time, throughput,
 lead time against FIFO) is then measured on separate validation seeds.
+
+The search simulates only candidates that can differ. Every training run notes, at each
+dispatching decision, the smallest larger guard that would have taken a different job; the
+smallest such guard over a candidate's runs, ``g``, bounds the guards that decide exactly as
+the candidate did at every step. Those guards reproduce its runs bit for bit, so they share its
+score without being simulated (the FIFO runs serve as the guard-0 candidate and as the
+baseline of every comparison). Where lots are large or queues short, the rule never departs
+from FIFO and one pair of FIFO runs settles the search.
 """
 
 from __future__ import annotations
@@ -92,6 +100,37 @@ class SetupAwareDispatch(Policy):
         return f"SetupAwareDispatch({sorted(self.stations)!r}, max_overtaken={self.max_overtaken})"
 
 
+class _TracedDispatch(SetupAwareDispatch):
+    """The rule, noting the smallest larger guard (at most ``cap``) that would decide otherwise.
+
+    With guard ``k`` a machine takes the first job of its last product among queue places
+    1..k, else the oldest. A larger guard ``g`` decides differently only where the first such
+    job sits at a place ``j`` with ``k < j <= g``; :attr:`next_guard` is the smallest such
+    ``j`` seen (``cap + 1`` if none), so every guard in ``[k, next_guard)`` makes the same
+    decisions in the same run, and hence the same run. For training only (it keeps state).
+    """
+
+    def __init__(self, stations: Iterable[str], max_overtaken: int, cap: int) -> None:
+        super().__init__(stations, max_overtaken)
+        self.next_guard = max(int(cap), self.max_overtaken) + 1
+
+    def choose_next(
+        self, station: str, queue_products: Sequence[int], last_product: int | None
+    ) -> int:
+        """The rule's choice (places beyond the guard are only looked at, up to the cap)."""
+        if last_product is None or station not in self.stations:
+            return 0
+        if queue_products[0] == last_product:
+            return 0
+        for j in range(1, min(len(queue_products), self.next_guard)):
+            if queue_products[j] == last_product:
+                if j <= self.max_overtaken:
+                    return j
+                self.next_guard = j
+                return 0
+        return 0
+
+
 def setup_stations(spec: FactorySpec) -> list[str]:
     """Stations with sequence-dependent setups (``setup_min``) and more than one product."""
     if not spec.source.products or len(spec.source.products) < 2:
@@ -105,6 +144,24 @@ def _setup_min(res: RepResult) -> float:
 
 def _rel(new: float, base: float) -> float:
     return new / base - 1.0 if base > 0 else 0.0
+
+
+def _changes(base: RepResult, new: RepResult) -> dict[str, float]:
+    """Relative changes of one paired run (keys ``_CHANGES``)."""
+    out = {"setup_time_change": _rel(_setup_min(new), _setup_min(base))}
+    for key, kpi in (
+        ("throughput_change", "throughput_per_h"),
+        ("lead_time_change", "mean_lead_time_min"),
+        ("wip_change", "mean_wip"),
+    ):
+        out[key] = _rel(new.kpis[kpi], base.kpis[kpi])
+    return out
+
+
+def _mean_changes(pairs: Iterable[tuple[RepResult, RepResult]]) -> dict[str, float]:
+    """Mean over paired runs ``(base, new)`` of the relative changes."""
+    rows = [_changes(b, n) for b, n in pairs]
+    return {k: float(np.mean([r[k] for r in rows])) for k in _CHANGES}
 
 
 def compare(
@@ -124,19 +181,11 @@ def compare(
         Mean over replications of the relative changes ``setup_time_change``,
         ``throughput_change``, ``lead_time_change``, ``wip_change`` (e.g. -0.2: 20 % less).
     """
-    out: dict[str, list[float]] = {k: [] for k in _CHANGES}
+    pairs = []
     for r in range(replications):
         kw = {"days": days, "warmup_days": warmup_days, "seed": seed, "replication": r}
-        base = simulate(spec, **kw)
-        new = simulate(spec, policy=policy, **kw)
-        out["setup_time_change"].append(_rel(_setup_min(new), _setup_min(base)))
-        for key, kpi in (
-            ("throughput_change", "throughput_per_h"),
-            ("lead_time_change", "mean_lead_time_min"),
-            ("wip_change", "mean_wip"),
-        ):
-            out[key].append(_rel(new.kpis[kpi], base.kpis[kpi]))
-    return {k: float(np.mean(v)) for k, v in out.items()}
+        pairs.append((simulate(spec, **kw), simulate(spec, policy=policy, **kw)))
+    return _mean_changes(pairs)
 
 
 def _seed_for(seed: int, purpose: str) -> int:
@@ -157,6 +206,12 @@ def tune_guard(
 ) -> tuple[int, dict[int, float]]:
     """Grid-search the guard on training runs.
 
+    Candidates are FIFO (0) and the :data:`GUARD_GRID` guards up to ``cap``, in increasing
+    order; a candidate is simulated only if the runs of the last simulated one show that a
+    guard up to it would decide differently somewhere (see :class:`_TracedDispatch`); the
+    others share that candidate's runs and score exactly. The result equals that of
+    simulating every candidate.
+
     Parameters
     ----------
     spec
@@ -170,24 +225,35 @@ def tune_guard(
     seed
         Root seed of the training runs.
     replications, days, warmup_days
-        Training runs per candidate.
+        Training runs per candidate (paired with FIFO runs on the same seeds).
 
     Returns
     -------
     guard, scores
         The best guard (0: FIFO) and the objective of every candidate.
     """
+    kws = [
+        {"days": days, "warmup_days": warmup_days, "seed": seed, "replication": r}
+        for r in range(replications)
+    ]
+
+    def runs(guard: int) -> tuple[list[RepResult], int]:
+        results, nxt = [], cap + 1
+        for kw in kws:
+            traced = _TracedDispatch(stations, guard, cap)
+            results.append(simulate(spec, policy=traced, **kw))
+            nxt = min(nxt, traced.next_guard)
+        return results, nxt
+
+    base, nxt = runs(0)  # decides as FIFO: these are the FIFO runs
     scores: dict[int, float] = {0: 0.0}
+    score = 0.0
     for k in (g for g in GUARD_GRID if g <= cap):
-        eff = compare(
-            spec,
-            SetupAwareDispatch(stations, k),
-            seed=seed,
-            replications=replications,
-            days=days,
-            warmup_days=warmup_days,
-        )
-        scores[k] = eff["throughput_change"] - lead_time_weight * eff["lead_time_change"]
+        if k >= nxt:  # some decision differs from the last simulated candidate's
+            new, nxt = runs(k)
+            eff = _mean_changes(zip(base, new, strict=True))
+            score = eff["throughput_change"] - lead_time_weight * eff["lead_time_change"]
+        scores[k] = score
     best = max(scores, key=lambda k: (scores[k], -k))
     return best, scores
 

@@ -11,12 +11,25 @@ The lever acts on two loss pools, each with its own mechanism:
 
     1. *Recording.* Probe runs on training seeds give each eligible station a warm-up of
        ``PROBE_WARMUP_MIN`` (a few milliseconds, so the flow of parts is unchanged) and a
-       timeout ``t`` from a grid. The engine's state totals then record, for every ``t``, the
-       idle minutes beyond ``t`` summed over idle periods, ``S(t)``, and the number of idle
-       periods longer than ``t`` that end with a job (a warm-up), ``N(t)`` = warm-up minutes
-       divided by the probe warm-up. Together they are the tail of the station's idle-duration
-       distribution; ``m(t) = S(t) / N(t)`` is the expected idle time still to come once a
-       machine has been idle ``t`` minutes.
+       timeout ``t``. The engine's state totals then record, for that ``t``, the idle minutes
+       beyond ``t`` summed over idle periods, ``S(t)``, and the number of idle periods longer
+       than ``t`` that end with a job (a warm-up), ``N(t)`` = warm-up minutes divided by the
+       probe warm-up. Together they are the tail of the station's idle-duration distribution;
+       ``m(t) = S(t) / N(t)`` is the expected idle time still to come once a machine has been
+       idle ``t`` minutes. Since the probe timeouts leave the flow alone, each station can be
+       probed at its own timeout in the same run. The recording is sized to what the
+       statistics need (:func:`learn_timeouts`):
+
+       - *horizon*: a pilot run counts each station's idle periods per day; the training
+         runs last long enough for ``IDLE_PERIODS_PER_RUN`` idle periods at the station with
+         the fewest (between ``MIN_TRAIN_DAYS`` and 14 days): a few days where machines idle
+         hundreds of times a day, two weeks where they idle a few times;
+       - *timeouts*: a coarse grid (the ``TIMEOUT_GRID_MIN`` timeouts spaced by a factor
+         ``COARSE_RATIO`` or more, plus the configured ones), probed upwards until no idle
+         period outlasts the timeout (the tail is zero beyond it), then a refinement run per
+         grid neighbour of each station's provisional choice;
+       - *replications*: two, and a third (repeating every probe) if some station's choice
+         changes when one replication is left out.
     2. *Model.* Isotonic (monotone non-increasing) regressions of ``S`` and ``N`` on ``t``,
        pooled over the training seeds (scikit-learn), smooth the noisy curves.
     3. *Decision.* Standby at ``t`` saves ``dp * S(t) - c(t) * N(t)`` a day, with ``dp =
@@ -66,7 +79,11 @@ from twin.core.streams import stream
 from twin.des.engine import simulate
 
 __all__ = [
+    "COARSE_RATIO",
+    "IDLE_PERIODS_PER_RUN",
+    "MIN_TRAIN_DAYS",
     "PROBE_WARMUP_MIN",
+    "STABLE_RATIO",
     "TIMEOUT_GRID_MIN",
     "IdleTail",
     "StandbyPolicy",
@@ -86,7 +103,16 @@ TIMEOUT_GRID_MIN: tuple[float, ...] = (
     1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0,
     240.0, 360.0, 480.0, 720.0, 1080.0, 1440.0, 2160.0, 2880.0,
 )  # fmt: skip
-"""Candidate idle timeouts (minutes); a spec's configured timeouts are added."""
+"""Timeouts that may be probed (minutes); a spec's configured timeouts are added."""
+COARSE_RATIO = 3.0
+"""Consecutive timeouts of the coarse probe grid differ by at least this factor."""
+IDLE_PERIODS_PER_RUN = 600
+"""Idle periods (at the least idle eligible station) a training run should see."""
+MIN_TRAIN_DAYS = 2.0
+"""Shortest measured horizon of a training run (days)."""
+STABLE_RATIO = 1.25
+"""Timeouts within this factor of each other count as the same choice (neighbouring grid
+timeouts do not)."""
 
 
 class StandbyPolicy(Policy):
@@ -111,14 +137,13 @@ class StandbyPolicy(Policy):
 
 
 class _ProbePolicy(Policy):
-    """One timeout for the probed stations, the configured one elsewhere."""
+    """A timeout per probed station, the configured one elsewhere."""
 
-    def __init__(self, stations: Sequence[str], timeout: float) -> None:
-        self.stations = frozenset(stations)
-        self.timeout = timeout
+    def __init__(self, timeouts: Mapping[str, float]) -> None:
+        self.timeouts = dict(timeouts)
 
     def standby_after_min(self, station: str, configured: float | None) -> float | None:
-        return self.timeout if station in self.stations else configured
+        return self.timeouts.get(station, configured)
 
 
 # -- (b) facility ----------------------------------------------------------------------------
@@ -207,8 +232,50 @@ def _seed_for(seed: int, purpose: str) -> int:
     return int(stream(seed, "lever", NAME, purpose).integers(0, 2**31 - 1))
 
 
-_TAIL_CACHE: dict[tuple, IdleTail] = {}
-_TAIL_CACHE_SIZE = 16
+# Probe runs by factory, stations, seed, warm-up, timeouts, replication and horizon.
+_TAIL_CACHE: dict[tuple, tuple[dict[str, float], dict[str, float]]] = {}
+_TAIL_CACHE_SIZE = 4096
+
+
+class _Prober:
+    """Probe runs of one factory: the probed stations' ``S(t)`` and ``N(t)`` per measured day.
+
+    Runs are memoised (they are deterministic), so the three effect levels, which share the
+    pilot and the coarse grid, simulate them once.
+    """
+
+    def __init__(self, spec: FactorySpec, stations: Sequence[str], seed: int, warmup_days: float):
+        self.spec = _with_probe_warmup(spec, stations)
+        self.stations = tuple(stations)
+        self.seed = seed
+        self.warmup_days = warmup_days
+        self.key = (spec_hash(self.spec), self.stations, seed, warmup_days)
+
+    def run(
+        self, timeouts: Mapping[str, float], replication: int, days: float
+    ) -> tuple[dict[str, float], dict[str, float]]:
+        """``S`` and ``N`` of every probed station in one run with ``timeouts``."""
+        key = (*self.key, tuple(float(timeouts[n]) for n in self.stations), replication, days)
+        hit = _TAIL_CACHE.get(key)
+        if hit is not None:
+            return hit
+        res = simulate(
+            self.spec,
+            days=days,
+            warmup_days=self.warmup_days,
+            seed=self.seed,
+            replication=replication,
+            policy=_ProbePolicy(timeouts),
+        )
+        s, c = {}, {}
+        for n in self.stations:
+            sm = res.stations[n]["state_min"]
+            s[n] = sm["standby"] / days
+            c[n] = sm["warmup"] / PROBE_WARMUP_MIN / days
+        if len(_TAIL_CACHE) >= _TAIL_CACHE_SIZE:
+            _TAIL_CACHE.pop(next(iter(_TAIL_CACHE)))
+        _TAIL_CACHE[key] = (s, c)
+        return s, c
 
 
 def record_idle_tails(
@@ -226,8 +293,9 @@ def record_idle_tails(
     One run per timeout and replication: the probed stations get a tiny warm-up
     (:data:`PROBE_WARMUP_MIN`) and the timeout; their standby minutes are ``S(t)`` and their
     warm-up minutes over the probe warm-up are ``N(t)``. The runs share random numbers across
-    timeouts, so the curves of one replication come from one idle-period history. Results are
-    memoised (the recording is deterministic), so the three effect levels record once.
+    timeouts, so the curves of one replication come from one idle-period history. Runs are
+    memoised (the recording is deterministic). :func:`learn_timeouts` probes fewer timeouts
+    (a coarse grid and refinements); this records them all.
 
     Parameters
     ----------
@@ -245,33 +313,91 @@ def record_idle_tails(
         Measured and warm-up days of each run.
     """
     grid_a = np.asarray(sorted(set(float(t) for t in grid)), dtype=float)
-    key = (spec_hash(spec), tuple(stations), tuple(grid_a), seed, replications, days, warmup_days)
-    if key in _TAIL_CACHE:  # the three effect levels share one recording
-        return _TAIL_CACHE[key]
-    probe = _with_probe_warmup(spec, stations)
+    prober = _Prober(spec, stations, seed, warmup_days)
     s = {n: np.zeros((replications, grid_a.size)) for n in stations}
     c = {n: np.zeros((replications, grid_a.size)) for n in stations}
     for r in range(replications):
-        for k, t in enumerate(grid_a):
-            res = simulate(
-                probe,
-                days=days,
-                warmup_days=warmup_days,
-                seed=seed,
-                replication=r,
-                policy=_ProbePolicy(stations, float(t)),
-            )
+        for k, t in enumerate(grid_a.tolist()):
+            sr, cr = prober.run(dict.fromkeys(stations, t), r, days)
             for n in stations:
-                sm = res.stations[n]["state_min"]
-                s[n][r, k] = sm["standby"] / days
-                c[n][r, k] = sm["warmup"] / PROBE_WARMUP_MIN / days
+                s[n][r, k] = sr[n]
+                c[n][r, k] = cr[n]
     for arr in (*s.values(), *c.values()):
         arr.setflags(write=False)
-    tail = IdleTail(grid_a, s, c)
-    if len(_TAIL_CACHE) >= _TAIL_CACHE_SIZE:
-        _TAIL_CACHE.pop(next(iter(_TAIL_CACHE)))
-    _TAIL_CACHE[key] = tail
-    return tail
+    return IdleTail(grid_a, s, c)
+
+
+def _coarse(grid: Sequence[float], ratio: float) -> list[float]:
+    """The first and last of ``grid`` (sorted) and the timeouts between them spaced by at
+    least ``ratio``."""
+    g = sorted(set(float(t) for t in grid))
+    out = [g[0]]
+    for t in g[1:]:
+        if t >= ratio * out[-1] * (1 - 1e-9):
+            out.append(t)
+    if out[-1] != g[-1]:
+        out.append(g[-1])
+    return out
+
+
+class _Recording:
+    """What the probe runs measured, per station: timeout -> (``S``, ``N``) per replication.
+
+    A station whose ``S`` and ``N`` are zero in every replication at some timeout has no idle
+    period longer than it, so its tails are zero beyond (:meth:`known`). Adding a replication
+    repeats every probe made so far on it.
+    """
+
+    def __init__(self, prober: _Prober, replications: int, days: float) -> None:
+        self.prober = prober
+        self.replications = replications
+        self.days = days
+        self.probes: list[tuple[dict[str, float], tuple[str, ...]]] = []
+        self.points: dict[str, dict[float, tuple[np.ndarray, np.ndarray]]] = {}
+        self.zero_from: dict[str, float] = {}
+        self._collect()
+
+    def known(self, station: str, t: float) -> bool:
+        """Whether the tails of ``station`` at ``t`` are measured or known to be zero."""
+        return t in self.points[station] or t >= self.zero_from[station]
+
+    def probe(self, timeouts: Mapping[str, float], record: Sequence[str]) -> None:
+        """Run every replication with ``timeouts``; keep the results of ``record``."""
+        self.probes.append((dict(timeouts), tuple(record)))
+        self._collect()
+
+    def add_replication(self) -> None:
+        """One more replication of every probe so far."""
+        self.replications += 1
+        self._collect()
+
+    def _collect(self) -> None:
+        self.points = {n: {} for n in self.prober.stations}
+        for timeouts, record in self.probes:
+            rows = [self.prober.run(timeouts, r, self.days) for r in range(self.replications)]
+            for n in record:
+                s = np.array([row[0][n] for row in rows])
+                c = np.array([row[1][n] for row in rows])
+                self.points[n][float(timeouts[n])] = (s, c)
+        self.zero_from = {
+            n: min((t for t, (s, c) in pts.items() if not (s.any() or c.any())), default=math.inf)
+            for n, pts in self.points.items()
+        }
+
+    def tails(self, station: str, grid: Sequence[float]) -> tuple[np.ndarray, ...]:
+        """Timeouts (sorted) and ``S``, ``N`` arrays (replications, timeouts) of ``station``:
+        the measured points, plus zeros at the timeouts of ``grid`` known to be zero."""
+        pts = {t: v for t, v in self.points[station].items() if t <= self.zero_from[station]}
+        zeros = np.zeros(self.replications)
+        for t in grid:
+            if t not in pts and t >= self.zero_from[station]:
+                pts[float(t)] = (zeros, zeros)
+        ts = sorted(pts)
+        return (
+            np.array(ts),
+            np.column_stack([pts[t][0] for t in ts]),
+            np.column_stack([pts[t][1] for t in ts]),
+        )
 
 
 @dataclass(frozen=True)
@@ -377,6 +503,26 @@ def _idle_energy_kwh(res, stations: Sequence[str], spec: FactorySpec) -> float:
     return total
 
 
+def _same(a: float | None, b: float | None) -> bool:
+    """Whether two timeouts are the same choice (see :data:`STABLE_RATIO`; ``None``: never)."""
+    if a is None or b is None:
+        return a is b
+    return abs(math.log(a / b)) <= math.log(STABLE_RATIO)
+
+
+def _train_days(
+    prober: _Prober, t0: float, min_days: float, max_days: float, periods: int
+) -> float:
+    """Measured days per training run: enough for ``periods`` idle periods at the least idle
+    station, counted in a pilot run (replication 0, timeout ``t0``), within the bounds."""
+    pilot = min(min_days, max_days)
+    _, counts = prober.run(dict.fromkeys(prober.stations, t0), 0, pilot)
+    rate = min(counts.values())  # idle periods longer than t0 per day
+    if rate <= 0:
+        return float(max_days)
+    return float(min(max_days, max(pilot, math.ceil(periods / rate))))
+
+
 def learn_timeouts(
     spec: FactorySpec,
     lever: LeverSpec,
@@ -388,8 +534,19 @@ def learn_timeouts(
     days: float = 14.0,
     warmup_days: float = 2.0,
     grid: Sequence[float] = TIMEOUT_GRID_MIN,
+    min_days: float = MIN_TRAIN_DAYS,
+    idle_periods: int = IDLE_PERIODS_PER_RUN,
+    min_replications: int = 2,
 ) -> tuple[StandbyPolicy | None, dict[str, float]]:
     """Learn per-station idle timeouts from simulated idle-period histories.
+
+    The recording (see the module notes): a pilot run sets the training horizon; the coarse
+    grid is probed upwards until every station's tails are zero; the tails are fitted and
+    each station's provisional timeout is refined by probing its neighbours in ``grid`` (with
+    the configured timeouts). This starts with ``min_replications`` replications and adds
+    one (repeating every probe on it) while some station's choice changes when one
+    replication is left out, up to ``train_replications``. The fit on all probed timeouts
+    and replications decides.
 
     Parameters
     ----------
@@ -401,12 +558,19 @@ def learn_timeouts(
         The lever's seed: training and validation runs use root seeds drawn from the
         lever's named streams, never the factory's.
     train_replications, validation_replications
-        Probe replications to learn from; paired validation replications (configured vs
-        learned timeouts) to measure the realised saving.
+        Most probe replications to learn from; paired validation replications (configured
+        vs learned timeouts) to measure the realised saving.
     days, warmup_days
-        Horizon of each training and validation run.
+        Horizon of each validation run, and the longest measured horizon of a training run:
+        training runs last the fewest whole days (at least ``min_days``) in which the least
+        idle eligible station has ``idle_periods`` idle periods (counted in the pilot run),
+        after a warm-up of a third of that (at most ``warmup_days``).
     grid
-        Candidate timeouts (minutes); the spec's configured timeouts are added.
+        Timeouts that may be probed (minutes); the spec's configured timeouts are added.
+    min_days, idle_periods
+        See ``days``.
+    min_replications
+        Probe replications to start with (see above).
 
     Returns
     -------
@@ -423,7 +587,9 @@ def learn_timeouts(
         ``published_idle_energy_saving`` (the lever file's reference range, for comparison),
         ``deployed`` (1, or 0 if the learned timeouts used more energy than the configured
         ones on the validation runs: then the policy is ``None``, the timeouts reported are
-        the configured ones and ``rejected_idle_kwh_saved`` keeps the failed result).
+        the configured ones and ``rejected_idle_kwh_saved`` keeps the failed result). Learned
+        timeouts equal to the configured ones save nothing by construction: they are not
+        simulated again.
     """
     stations = eligible_stations(spec)
     quality: dict[str, float] = {"eligible_stations": float(len(stations))}
@@ -432,25 +598,63 @@ def learn_timeouts(
     penalty = lever.value("warmup_delay_penalty", level)
     by_name = {s.name: s for s in spec.stations}
     configured = {n: by_name[n].standby_after_idle_min for n in stations}
-    full_grid = sorted(set(grid) | {t for t in configured.values() if t is not None})
-    tails = record_idle_tails(
-        spec,
-        stations,
-        full_grid,
-        seed=_seed_for(seed, "train"),
-        replications=train_replications,
-        days=days,
-        warmup_days=warmup_days,
+    extra = {float(t) for t in configured.values() if t is not None}
+    full_grid = sorted({float(t) for t in grid} | extra)
+    costs = {n: _station_costs(by_name[n], penalty) for n in stations}
+
+    # Training runs warm up for a third of their measured days, at most warmup_days.
+    train_days = _train_days(
+        _Prober(spec, stations, _seed_for(seed, "train"), min(warmup_days, min_days / 3)),
+        full_grid[0],
+        min_days,
+        days,
+        idle_periods,
     )
-    g = tails.grid
-    fine = np.unique(np.concatenate([np.geomspace(g[0], g[-1], 200), g]))
+    prober = _Prober(spec, stations, _seed_for(seed, "train"), min(warmup_days, train_days / 3))
+    rec = _Recording(prober, min(min_replications, train_replications), train_days)
+    coarse = sorted(set(_coarse(grid, COARSE_RATIO)) | extra)
+
+    def fit(n: str, drop: int | None = None) -> tuple:
+        """Station ``n``'s probed timeouts, tails, fitted model and choice (optionally
+        without replication ``drop``)."""
+        g, beyond, periods = rec.tails(n, full_grid)
+        if drop is not None:
+            keep = [r for r in range(rec.replications) if r != drop]
+            beyond, periods = beyond[keep], periods[keep]
+        tail = _Tail(g, beyond, periods)
+        fine = np.unique(np.concatenate([np.geomspace(g[0], g[-1], 200), g]))
+        return g, beyond, periods, tail, _choose(tail, fine, configured[n], costs[n])
+
+    while True:
+        for t in coarse:  # upwards; a station's tails are zero beyond its longest idle period
+            todo = [n for n in stations if not rec.known(n, t)]
+            if todo:
+                rec.probe(dict.fromkeys(stations, t), todo)
+        # Refine: the grid neighbours of each station's provisional choice, one run for all.
+        todo_by: dict[str, list[float]] = {}
+        for n in stations:
+            best = fit(n)[-1]
+            near = []
+            if best is not None:
+                k = int(np.searchsorted(full_grid, best))
+                near = [t for t in full_grid[max(k - 1, 0) : k + 2] if not rec.known(n, t)]
+            todo_by[n] = near
+        for j in range(max(len(v) for v in todo_by.values())):
+            # Stations with nothing left to probe get the longest timeout (fewest warm-ups).
+            probe = {n: v[j] if j < len(v) else full_grid[-1] for n, v in todo_by.items()}
+            rec.probe(probe, [n for n, v in todo_by.items() if j < len(v)])
+        if rec.replications >= train_replications or all(
+            _same(fit(n, drop=r)[-1], fit(n)[-1]) for n in stations for r in range(rec.replications)
+        ):
+            break
+        rec.add_replication()  # a choice still depends on which replications it learnt from
+
     timeouts: dict[str, float | None] = {}
     predicted = 0.0
     scores = []
     for n in stations:
-        c = _station_costs(by_name[n], penalty)
-        tail = _Tail(g, tails.beyond_min[n], tails.periods[n])
-        best = _choose(tail, fine, configured[n], c)
+        c = costs[n]
+        g, beyond, periods, tail, best = fit(n)
         timeouts[n] = best
         quality[f"timeout_min[{n}]"] = math.inf if best is None else best
         if best is not None:
@@ -464,7 +668,7 @@ def learn_timeouts(
             return 0.0 if t is None else float(tail.saving(np.array([t]), c, False)[0])
 
         predicted += (energy(best) - energy(configured[n])) * days / 60.0
-        score = _loo_score(tails.beyond_min[n], tails.periods[n], g, c)
+        score = _loo_score(beyond, periods, g, c)
         if not math.isnan(score):
             scores.append(score)
     policy = StandbyPolicy(timeouts)
@@ -472,6 +676,14 @@ def learn_timeouts(
     quality["published_idle_energy_saving"] = lever.value("idle_energy_saving_reference", level)
     quality["predicted_idle_kwh_saved"] = predicted
 
+    quality["deployed"] = 1.0
+    if not validation_replications:
+        return policy, quality
+    if timeouts == configured:  # the validation runs would be the configured ones twice
+        quality.update(
+            realised_idle_kwh_saved=0.0, realised_idle_energy_saving=0.0, good_units_change=0.0
+        )
+        return policy, quality
     vseed = _seed_for(seed, "validate")
     base_e, new_e, base_good, new_good = [], [], [], []
     for r in range(validation_replications):
@@ -482,9 +694,6 @@ def learn_timeouts(
         new_e.append(_idle_energy_kwh(new, stations, spec))
         base_good.append(base.kpis["good_units"])
         new_good.append(new.kpis["good_units"])
-    quality["deployed"] = 1.0
-    if not validation_replications:
-        return policy, quality
     saved = float(np.mean(base_e) - np.mean(new_e))
     if saved < 0:
         # The probe model missed an interaction (e.g. long warm-ups waking further machines):

@@ -95,12 +95,13 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.signal import lfilter
 from scipy.special import ndtri
+from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from twin.ai.lever import AppliedLever
+from twin.ai.threads import single_thread
 from twin.config.distributions import Constant, Empirical
 from twin.config.factory import FactorySpec, Station
 from twin.config.lever import Level, LeverSpec
@@ -354,20 +355,29 @@ def _job_hours(spec: FactorySpec, station: Station, rng: np.random.Generator, n:
 
 
 def _one_life(draw, chunk: int) -> tuple[float, np.ndarray]:
-    """Length (h) and wear path (wear at each whole hour) of one life, as the engine draws it."""
-    path = [0.0]
+    """Length (h) and wear path (wear at each whole hour) of one life, as the engine draws it.
+
+    Hour by hour, wear grows by the hour's increment (none if it is not positive) until it
+    reaches 1; vectorised per chunk of ``chunk`` hours (the rest of the last chunk is not
+    used), with the same sequential sums as adding the increments one by one.
+    """
+    parts = [np.zeros(1)]
     wear = 0.0
+    done = 0  # whole hours of earlier chunks
     while True:
-        for inc in draw(chunk).tolist():
-            if inc <= 0:
-                path.append(wear)
-                continue
-            if wear + inc >= 1.0:
-                hours = len(path) - 1 + (1.0 - wear) / inc
-                path.append(wear + inc)
-                return hours, np.asarray(path)
-            wear += inc
-            path.append(wear)
+        inc = draw(chunk)
+        path = np.maximum(inc, 0.0)
+        path[0] += wear
+        np.cumsum(path, out=path)  # wear after each hour of the chunk
+        i = int(np.argmax(path >= 1.0))
+        if path[i] >= 1.0:
+            parts.append(path[: i + 1])
+            before = float(path[i - 1]) if i else wear
+            hours = done + i + (1.0 - before) / float(inc[i])
+            return hours, np.concatenate(parts)
+        parts.append(path)
+        wear = float(path[-1])
+        done += inc.size
 
 
 def station_lives(
@@ -477,25 +487,37 @@ def history_features(
     out = np.empty((n, len(FEATURES)))
     out[:, 0] = reading
     out[:, 4] = x
-    stops = np.append(starts[1:], n)
+    if n == 0:
+        return out
+    # Lives as the rows of a padded matrix: every running quantity restarts at a row's start
+    # and runs along the row, as it would life by life.
+    lengths = np.diff(np.append(starts, n))
+    inside = np.arange(int(lengths.max())) < lengths[:, None]
+
+    def rows(v: np.ndarray) -> np.ndarray:
+        m = np.zeros(inside.shape)
+        m[inside] = v
+        return m
+
+    r = rows(reading)
+    for c, alpha in ((1, params.alpha_fast), (2, params.alpha_slow)):
+        ewma = lfilter([alpha], [1.0, alpha - 1.0], r, axis=1, zi=(1 - alpha) * r[:, :1])[0]
+        out[:, c] = ewma[inside]
+    xs = rows(x)
     k = SLOPE_WINDOW
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        if a == b:
-            continue
-        r = reading[a:b]
-        for col, alpha in ((1, params.alpha_fast), (2, params.alpha_slow)):
-            out[a:b, col] = lfilter([alpha], [1.0, alpha - 1.0], r, zi=[(1 - alpha) * r[0]])[0]
-        xs, m = x[a:b], b - a
-        # Window sums by cumulative sums restarted in each life.
-        c = [np.concatenate([[0.0], np.cumsum(v)]) for v in (xs, r, xs * xs, xs * r)]
-        hi = np.arange(1, m + 1)
-        lo = np.maximum(hi - k, 0)
-        cnt = hi - lo
-        sx, sy, sxx, sxy = (cc[hi] - cc[lo] for cc in c)
-        den = cnt * sxx - sx * sx
-        num = cnt * sxy - sx * sy
-        ok = (cnt > 1) & (den > 1e-12 * np.maximum(cnt * sxx, 1e-300))
-        out[a:b, 3] = np.where(ok, num / np.where(ok, den, 1.0), 0.0)
+    # Sums over the last k readings (fewer at a life's start), by cumulative sums per life.
+    sums = []
+    for v in (xs, r, xs * xs, xs * r):
+        cum = np.cumsum(v, axis=1)
+        win = cum.copy()
+        win[:, k:] -= cum[:, :-k]
+        sums.append(win)
+    sx, sy, sxx, sxy = sums
+    cnt = np.minimum(np.arange(1, inside.shape[1] + 1), k)
+    den = cnt * sxx - sx * sx
+    num = cnt * sxy - sx * sy
+    ok = (cnt > 1) & (den > 1e-12 * np.maximum(cnt * sxx, 1e-300))
+    out[:, 3] = np.where(ok, num / np.where(ok, den, 1.0), 0.0)[inside]
     return out
 
 
@@ -786,6 +808,17 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC of ``score`` for the labels ``y`` (both classes present; ties count half).
+
+    The Mann-Whitney form, by ranks: the probability that a positive scores above a negative.
+    """
+    pos = int(y.sum())
+    neg = y.size - pos
+    ranks = rankdata(score)  # ties get their mean rank
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * neg))
+
+
 def _rates(true: float, false: float, fail: float) -> dict[str, float]:
     precision = true / (true + false) if true + false > 0 else float("nan")
     recall = true / (true + fail) if true + fail > 0 else float("nan")
@@ -831,7 +864,7 @@ def _test_quality(
             if y.size > budget.auc_rows:
                 rng = stream(seed, "lever", NAME, "auc", st.name)
                 rows = np.sort(rng.choice(y.size, budget.auc_rows, replace=False))
-            aucs.append((roc_auc_score(y[rows], scores[rows]), st.machines / nominal_life_h(st)))
+            aucs.append((_auc(y[rows], scores[rows]), st.machines / nominal_life_h(st)))
     out = _rates(true, false, fail)
     out["lead_time_h"] = _weighted_median(
         np.concatenate(leads) if leads else np.empty(0),
@@ -975,12 +1008,13 @@ def train(
     """
     budget = budget or Budget()
     names, covered = monitored_stations(form, monitored_downtime_share)
-    models = {
-        st.name: _fit_station(form, st, horizon_h(st, lead_horizon_h), budget, seed)
-        for st in form.stations
-        if st.name in names
-    }
-    quality = _test_quality(form, models, seed, budget)
+    with single_thread():
+        models = {
+            st.name: _fit_station(form, st, horizon_h(st, lead_horizon_h), budget, seed)
+            for st in form.stations
+            if st.name in names
+        }
+        quality = _test_quality(form, models, seed, budget)
     quality["monitored_downtime_share"] = covered
     return PdmModel(models, quality)
 

@@ -16,16 +16,17 @@ The lever acts on the loss pool **escapes and false rejects** at every station w
    defects (a labelled defect library). The decision threshold is the validation good parts'
    ``1 - target_false_reject_rate`` quantile: the line sets the over-rejection it accepts,
    the model's separability sets the detection it gets. Detection rate, false-reject rate and
-   AUC are measured on held-out test parts and reported beside the human baseline
-   (``human_detection_rate``, ``human_false_reject_rate``, a classic visual-inspection study).
+   AUC are measured on held-out test parts (``TABLE_SIZE`` good and as many defective ones)
+   and reported beside the human baseline (``human_detection_rate``,
+   ``human_false_reject_rate``, a classic visual-inspection study).
 
-3. **In the loop** (:class:`VisionPolicy`). The model's decisions on ``TABLE_SIZE`` fresh good
-   parts and as many defective parts are computed once (vectorised). At an inspection, the
-   part's decision is the table entry picked by the station's U(0,1) draw ``u`` (its low-order
-   bits, independent of the high-order bits the human check ``u < rate`` uses): a fresh part
-   per inspection, with no state carried between calls, so a run's result does not depend on
-   which runs came before, and the realised rates in the run are the model's own. Mode
-   (lever parameter ``assist``):
+3. **In the loop** (:class:`VisionPolicy`). The model's decisions on the test parts, which
+   neither the fit nor the threshold has seen, are kept as two tables (good and defective
+   parts). At an inspection, the part's decision is the table entry picked by the station's
+   U(0,1) draw ``u`` (its low-order bits, independent of the high-order bits the human check
+   ``u < rate`` uses): a fresh part per inspection, with no state carried between calls, so a
+   run's result does not depend on which runs came before, and the realised rates in the run
+   are the model's measured ones. Mode (lever parameter ``assist``):
 
    - *assist* (1, typical): the station's existing inspection stays and the AI is a second
      gate: reject if either flags, detection ``1 - (1 - d_ai)(1 - d_station)``, false
@@ -53,6 +54,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import roc_auc_score
 
 from twin.ai.lever import AppliedLever
+from twin.ai.threads import single_thread
 from twin.config.factory import FactorySpec
 from twin.config.lever import Level, LeverSpec
 from twin.core.policy import Policy
@@ -71,8 +73,8 @@ __all__ = [
 
 NAME = "vision_qc"
 N_FEATURES = 12
-TABLE_SIZE = 1 << 16
-"""Parts of each class whose decisions the in-loop policy holds."""
+TABLE_SIZE = 1 << 15
+"""Test parts of each class, whose decisions the in-loop policy holds."""
 _INDEX_SCALE = float(1 << 20)
 """``u * 2**20 mod 1`` keeps the draw's low-order bits: the table index."""
 DEFECT_TYPES: tuple[tuple[str, float], ...] = (
@@ -86,7 +88,6 @@ LIGHTING = 0.5
 """Weight of the lighting factor shared by all features of a part (a nuisance)."""
 TRAIN_GOOD, TRAIN_DEFECT = 8000, 4000
 VALIDATION_GOOD, VALIDATION_DEFECT = 20000, 2000
-TEST_GOOD, TEST_DEFECT = 40000, 10000
 
 
 def part_features(
@@ -141,9 +142,9 @@ class VisionModel:
     """The trained classifier's decisions and measured quality."""
 
     good_flags: tuple[bool, ...]
-    """Decision (reject) on each of ``TABLE_SIZE`` fresh good parts."""
+    """Decision (reject) on each of ``TABLE_SIZE`` good test parts."""
     defect_flags: tuple[bool, ...]
-    """Decision on each of ``TABLE_SIZE`` fresh defective parts."""
+    """Decision on each of ``TABLE_SIZE`` defective test parts."""
     detection_rate: float
     false_reject_rate: float
     auc: float
@@ -151,7 +152,8 @@ class VisionModel:
 
 
 def train(separability: float, target_false_reject_rate: float, seed: int) -> VisionModel:
-    """Fit the defect classifier, set its threshold, test it and tabulate in-loop decisions.
+    """Fit the defect classifier, set its threshold, test it (the test decisions are the
+    in-loop tables).
 
     Parameters
     ----------
@@ -160,7 +162,7 @@ def train(separability: float, target_false_reject_rate: float, seed: int) -> Vi
     target_false_reject_rate
         Share of good parts the threshold rejects on validation data.
     seed
-        The lever's seed: training, validation, test and in-loop parts and the model's
+        The lever's seed: training, validation and test parts and the model's
         ``random_state`` come from its named streams.
 
     Returns
@@ -173,18 +175,17 @@ def train(separability: float, target_false_reject_rate: float, seed: int) -> Vi
     x, y = _sample(seed, "train", TRAIN_GOOD, TRAIN_DEFECT, separability)
     rs = int(stream(seed, "lever", NAME, "model").integers(0, 2**31 - 1))
     clf = HistGradientBoostingClassifier(max_iter=150, early_stopping=False, random_state=rs)
-    clf.fit(x, y)
-    xv, yv = _sample(seed, "validation", VALIDATION_GOOD, VALIDATION_DEFECT, separability)
-    sv = clf.decision_function(xv)
-    threshold = float(np.quantile(sv[~yv], 1.0 - target_false_reject_rate))
-    xt, yt = _sample(seed, "test", TEST_GOOD, TEST_DEFECT, separability)
-    st = clf.decision_function(xt)
+    with single_thread():
+        clf.fit(x, y)
+        xv, yv = _sample(seed, "validation", VALIDATION_GOOD, VALIDATION_DEFECT, separability)
+        sv = clf.decision_function(xv[~yv])  # the threshold is set on good parts
+        xt, yt = _sample(seed, "test", TABLE_SIZE, TABLE_SIZE, separability)
+        st = clf.decision_function(xt)
+    threshold = float(np.quantile(sv, 1.0 - target_false_reject_rate))
     flag = st > threshold
-    xl, yl = _sample(seed, "loop", TABLE_SIZE, TABLE_SIZE, separability)
-    fl = clf.decision_function(xl) > threshold
     return VisionModel(
-        good_flags=tuple(fl[~yl].tolist()),
-        defect_flags=tuple(fl[yl].tolist()),
+        good_flags=tuple(flag[~yt].tolist()),
+        defect_flags=tuple(flag[yt].tolist()),
         detection_rate=float(flag[yt].mean()),
         false_reject_rate=float(flag[~yt].mean()),
         auc=float(roc_auc_score(yt, st)),
