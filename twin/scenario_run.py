@@ -53,11 +53,14 @@ from twin.projection import (
 from twin.spatial import distance_km
 
 __all__ = [
+    "Inputs",
     "ScenarioResult",
     "bottleneck_table",
     "data_digest",
     "effect_draws",
     "load_levers",
+    "prepare",
+    "project_scenario",
     "run_scenario",
     "run_units_count",
     "substation_table",
@@ -398,6 +401,185 @@ def _grid_links(firms: pd.DataFrame) -> GridLinks:
     )
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a projection needs besides the scenario's adoption: the firm layer, each
+    archetype's runs, the lever files, the effect levels and the projection's context."""
+
+    firms: pd.DataFrame
+    runs: dict[str, ArchetypeRuns]
+    lever_specs: dict[str, LeverSpec]
+    levels: dict[str, str]
+    supply: SupplyLinks
+    value_added: ValueAdded
+    grid: GridLinks
+
+
+def prepare(
+    scenario: Scenario,
+    settings: RunSettings,
+    *,
+    source: str = "scenario",
+    use_cache: bool = True,
+    progress: Callable[[str], None] | None = None,
+    workers: int | None = None,
+    with_ranges: bool = False,
+) -> Inputs:
+    """Load the inputs and run (or fetch from the store) every archetype x lever-set run.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its active levers and levels decide which runs are needed).
+    settings
+        Run settings.
+    source
+        Name of the scenario's file, for error messages.
+    use_cache
+        Reuse stored archetype runs.
+    progress
+        Called with a short text as each run finishes.
+    workers
+        Worker processes (default: one per CPU).
+    with_ranges
+        Also run every lever at its ``low`` and ``high`` presets (needed to place effects
+        between them: sampled mode, sweeps and sensitivity over effect sizes).
+    """
+    firms = read_layer("firms")
+    unknown = check_anchor_names(scenario, firms["name"].tolist())
+    if unknown:
+        raise InputError(
+            source,
+            "anchors",
+            f"unknown firm {unknown[0]!r} (see the firm layer's names in data/gumi.gpkg)",
+        )
+    archetypes = load_archetypes()
+    archetypes = {a: archetypes[a] for a in sorted(set(firms["archetype"]))}
+    utilisation = load_settings().utilisation
+    lever_specs = load_levers()
+    levels = _levels(scenario)
+    names = list(levels)
+    missing = [n for n in names if n not in lever_specs]
+    if missing:
+        raise InputError(source, f"levers.{missing[0]}", "no lever file in data/levers")
+    ranges = with_ranges or scenario.uncertainty.mode == "sampled"
+    # Placing effects between presets needs each lever at its level and at low and high.
+    needed = {
+        n: tuple(dict.fromkeys((levels[n], "low", "high"))) if ranges else (levels[n],)
+        for n in names
+    }
+    digest = data_digest()
+    runs = _archetype_runs(
+        archetypes,
+        utilisation,
+        needed,
+        lever_specs,
+        levels.get("predictive_maintenance", "typical"),
+        settings,
+        use_cache,
+        workers or os.cpu_count() or 1,
+        progress,
+        digest,
+    )
+    va = load_value_added(data_dir() / "value_added.yaml")
+    value_added = ValueAdded(
+        {k: v.value for k, v in va.ratio.items()},
+        va.electricity_price_krw_per_mwh.value,
+        va.escape_cost_factor.value,
+    )
+    return Inputs(
+        firms,
+        runs,
+        lever_specs,
+        levels,
+        _supply_links(firms, digest),
+        value_added,
+        _grid_links(firms),
+    )
+
+
+def project_scenario(
+    scenario: Scenario,
+    inputs: Inputs,
+    settings: RunSettings,
+    draws: dict[str, np.ndarray] | None = None,
+    levers: list[str] | None = None,
+) -> ScenarioResult:
+    """Project ``scenario`` and its zero-adoption baseline on prepared inputs (no simulation).
+
+    Parameters
+    ----------
+    scenario
+        The scenario: adoption, anchors, demand growth, compute, grid factor. Its levers must
+        be among those ``inputs`` were prepared for, at the same levels.
+    inputs
+        From :func:`prepare`.
+    settings
+        The run settings ``inputs`` were prepared with.
+    draws
+        Per lever, where each replication's effect lies between the presets (-1 low, 0 the
+        level, +1 high); default: the scenario's own (:func:`effect_draws`, sampled mode) or
+        none.
+    levers
+        Only these of the scenario's levers are adopted (the others as if never); default:
+        all (a lever waterfall switches them on one by one).
+    """
+    names = list(_levels(scenario))
+    if draws is None:
+        draws = effect_draws(scenario, names, settings.replications, settings.seed)
+    firms, lever_specs, levels = inputs.firms, inputs.lever_specs, inputs.levels
+    years = list(range(scenario.horizon.start_year, scenario.horizon.end_year + 1))
+    growth = {s: scenario.demand_growth.rate(s) for s in scenario.demand_growth.rates}
+    ramp = {n: lever_specs[n].ramp_up_months.at(levels[n]) for n in names}
+    edge = {n: lever_specs[n].compute_kw_edge.at(levels[n]) for n in names}
+    never = {n: pd.Series(pd.NA, index=firms.index, dtype="Int64") for n in names}
+    first = {
+        n: adoption_years(firms, scenario, n) if levers is None or n in levers else never[n]
+        for n in names
+    }
+    extras = {
+        "supply": inputs.supply,
+        "value_added": inputs.value_added,
+        "grid": inputs.grid,
+        "draws": draws,
+    }
+    parts, subs, necks = [], [], []
+    for case, adopted in (("scenario", first), ("baseline", never)):
+        proj = project(
+            inputs.runs, firms, adopted, ramp, years, scenario.base_year, growth, edge, **extras
+        )
+        tidy = proj.tidy
+        tidy.insert(0, "case", case)
+        cluster = np.array(
+            [
+                scenario.compute.energy_mwh(y) if scenario.compute and case == "scenario" else 0.0
+                for y in tidy["year"]
+            ]
+        )
+        # The data cluster's energy is spread over the rows of a year by their share of
+        # electricity, so that sums by year are exact and by complex indicative.
+        share = tidy["electricity_mwh"] / tidy.groupby(["year", "replication"])[
+            "electricity_mwh"
+        ].transform("sum")
+        tidy["ai_compute_mwh"] = tidy["ai_compute_mwh"] + cluster * share
+        factor = scenario.grid_factor_t_per_mwh.value
+        tidy["co2_t"] = (tidy["electricity_mwh"] + tidy["ai_compute_mwh"]) * factor
+        parts.append(tidy)
+        proj.substations.insert(0, "case", case)
+        subs.append(proj.substations)
+        proj.bottlenecks.insert(0, "case", case)
+        necks.append(proj.bottlenecks)
+    quality = {a: {n: r.quality[n] for n in names} for a, r in inputs.runs.items()}
+    return ScenarioResult(
+        scenario,
+        pd.concat(parts, ignore_index=True),
+        quality,
+        settings,
+        pd.concat(subs, ignore_index=True),
+        pd.concat(necks, ignore_index=True),
+    )
+
+
 def run_scenario(
     path: str | Path,
     settings: RunSettings | None = None,
@@ -426,104 +608,22 @@ def run_scenario(
     if settings is None:
         reps = scenario.uncertainty.samples or RunSettings().replications
         settings = RunSettings(seed=scenario.seed, replications=reps)
-    digest = data_digest()
-    result_key = _key(canonical_json(scenario), asdict(settings), digest, __version__)
+    result_key = _key(canonical_json(scenario), asdict(settings), data_digest(), __version__)
     if use_cache:
         hit = _load("results", result_key)
         if hit is not None:
             if progress:
                 progress("served from the results store")
             return hit
-    firms = read_layer("firms")
-    unknown = check_anchor_names(scenario, firms["name"].tolist())
-    if unknown:
-        raise InputError(
-            str(path),
-            "anchors",
-            f"unknown firm {unknown[0]!r} (see the firm layer's names in data/gumi.gpkg)",
-        )
-    archetypes = load_archetypes()
-    archetypes = {a: archetypes[a] for a in sorted(set(firms["archetype"]))}
-    utilisation = load_settings().utilisation
-    lever_specs = load_levers()
-    levels = _levels(scenario)
-    names = list(levels)
-    missing = [n for n in names if n not in lever_specs]
-    if missing:
-        raise InputError(str(path), f"levers.{missing[0]}", "no lever file in data/levers")
-    sampled = scenario.uncertainty.mode == "sampled"
-    # Sampled effects need each lever at its level and at the two presets either side.
-    needed = {
-        n: tuple(dict.fromkeys((levels[n], "low", "high"))) if sampled else (levels[n],)
-        for n in names
-    }
-    pdm_level = levels.get("predictive_maintenance", "typical")
-    runs = _archetype_runs(
-        archetypes,
-        utilisation,
-        needed,
-        lever_specs,
-        pdm_level,
-        settings,
-        use_cache,
-        workers or os.cpu_count() or 1,
-        progress,
-        digest,
-    )
-    draws = effect_draws(scenario, names, settings.replications, settings.seed)
-    years = list(range(scenario.horizon.start_year, scenario.horizon.end_year + 1))
-    growth = {s: scenario.demand_growth.rate(s) for s in scenario.demand_growth.rates}
-    ramp = {n: lever_specs[n].ramp_up_months.at(levels[n]) for n in names}
-    edge = {n: lever_specs[n].compute_kw_edge.at(levels[n]) for n in names}
-    first = {n: adoption_years(firms, scenario, n) for n in names}
-    never = {n: pd.Series(pd.NA, index=firms.index, dtype="Int64") for n in names}
-    va = load_value_added(data_dir() / "value_added.yaml")
-    value_added = ValueAdded(
-        {k: v.value for k, v in va.ratio.items()},
-        va.electricity_price_krw_per_mwh.value,
-        va.escape_cost_factor.value,
-    )
-    extras = {
-        "supply": _supply_links(firms, digest),
-        "value_added": value_added,
-        "grid": _grid_links(firms),
-        "draws": draws,
-    }
-    parts, subs, necks = [], [], []
-    for case, adopted in (("scenario", first), ("baseline", never)):
-        proj = project(
-            runs, firms, adopted, ramp, years, scenario.base_year, growth, edge, **extras
-        )
-        tidy = proj.tidy
-        tidy.insert(0, "case", case)
-        cluster = np.array(
-            [
-                scenario.compute.energy_mwh(y) if scenario.compute and case == "scenario" else 0.0
-                for y in tidy["year"]
-            ]
-        )
-        # The data cluster's energy is spread over the rows of a year by their share of
-        # electricity, so that sums by year are exact and by complex indicative.
-        share = tidy["electricity_mwh"] / tidy.groupby(["year", "replication"])[
-            "electricity_mwh"
-        ].transform("sum")
-        tidy["ai_compute_mwh"] = tidy["ai_compute_mwh"] + cluster * share
-        factor = scenario.grid_factor_t_per_mwh.value
-        tidy["co2_t"] = (tidy["electricity_mwh"] + tidy["ai_compute_mwh"]) * factor
-        parts.append(tidy)
-        proj.substations.insert(0, "case", case)
-        subs.append(proj.substations)
-        proj.bottlenecks.insert(0, "case", case)
-        necks.append(proj.bottlenecks)
-    quality = {a: r.quality for a, r in runs.items()}
-    result = ScenarioResult(
+    inputs = prepare(
         scenario,
-        pd.concat(parts, ignore_index=True),
-        quality,
         settings,
-        pd.concat(subs, ignore_index=True),
-        pd.concat(necks, ignore_index=True),
+        source=str(path),
+        use_cache=use_cache,
+        progress=progress,
+        workers=workers,
     )
+    result = project_scenario(scenario, inputs, settings)
     _store("results", result_key, result)
     return result
 
