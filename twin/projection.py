@@ -11,8 +11,9 @@ lever's own change, times the lever's ramp-up factor that year. The levers act o
 loss pools (failure time, escapes, idle energy, setups, scrap), so their changes add up;
 escapes, where two levers act on the same defects one after the other, combine as shares of
 what is left. ``benchmarks/additivity.py`` measures this against runs with all levers at once:
-energy adds up to within 0.01 of the summed changes, output and consumed units to within
-about 0.2 (as a share of the summed absolute single-lever changes; 7-day runs).
+energy adds up (within 0.04 of the summed absolute single-lever changes); capacity less well
+(up to about 2 points too much on the defence and wafer-fab lines, where levers compete for
+the same bottleneck time).
 
 Demand grows by sector each year. A firm's output is its demand, capped by its capacity with
 the levers it has and, where the gain over the no-lever path needs more local inputs than its
