@@ -97,7 +97,11 @@ def test_lever_file_validates_and_apply_keeps_the_spec():
         {
             "source": {"interarrival_min": {"dist": "constant", "value": 1}},
             "stations": [
-                {"name": "make", "process_time_min": {"dist": "constant", "value": 0.5}},
+                {
+                    "name": "make",
+                    "process_time_min": {"dist": "constant", "value": 0.5},
+                    "defect_rate": 0.05,
+                },
                 {
                     "name": "check",
                     "process_time_min": {"dist": "constant", "value": 0.5},
@@ -124,3 +128,38 @@ def test_lever_file_validates_and_apply_keeps_the_spec():
         }
     )
     assert vision.apply(no_inspection, lever, "typical", 1).policy is None
+
+
+def test_ai_is_deployed_only_where_it_lowers_the_cost_per_part():
+    """Closed form: cost = p (1 - d) E + (1 - p) f R. With no defects reaching the station
+    the AI can only add false rejects, so it is not deployed; with 5 % defects it pays."""
+    assert vision.inspection_cost(0.05, 0.77, 0.02, 3.0, 1.0) == pytest.approx(
+        0.05 * 0.23 * 3.0 + 0.95 * 0.02
+    )
+    lever = load_lever(LEVER)
+
+    def line(defect_rate):
+        return parse_factory_spec(
+            {
+                "source": {"interarrival_min": {"dist": "constant", "value": 1}},
+                "stations": [
+                    {
+                        "name": "make",
+                        "process_time_min": {"dist": "constant", "value": 0.5},
+                        "defect_rate": defect_rate,
+                    },
+                    {
+                        "name": "check",
+                        "process_time_min": {"dist": "constant", "value": 0.5},
+                        "inspection": {"detection_rate": 0.77, "false_reject_rate": 0.02},
+                    },
+                ],
+            }
+        )
+
+    clean = vision.apply(line(0.0), lever, "typical", 1)
+    assert clean.policy is None and clean.quality["deployed_stations"] == 0
+    assert clean.quality["cost_per_part_change[check]"] > 0
+    dirty = vision.apply(line(0.05), lever, "typical", 1)
+    assert dirty.policy.stations == {"check"}
+    assert dirty.quality["cost_per_part_change[check]"] < 0

@@ -55,7 +55,7 @@ from sklearn.metrics import roc_auc_score
 
 from twin.ai.lever import AppliedLever
 from twin.ai.threads import single_thread
-from twin.config.factory import FactorySpec
+from twin.config.factory import SCRAP, FactorySpec, Station
 from twin.config.lever import Level, LeverSpec
 from twin.core.policy import Policy
 from twin.core.streams import stream
@@ -268,7 +268,14 @@ def apply(spec: FactorySpec, lever: LeverSpec, level: Level, seed: int) -> Appli
         on test parts: ``ai_detection_rate``, ``ai_false_reject_rate``, ``auc``; the human
         baseline ``human_detection_rate``, ``human_false_reject_rate``; and
         ``detection_rate``, ``false_reject_rate`` of the deployed decision against that
-        baseline (the AI alone, or AI or human in assist mode), ``assist`` (1 or 0).
+        baseline (the AI alone, or AI or human in assist mode), ``assist`` (1 or 0);
+        ``cost_per_part_change[station]`` (:func:`inspection_cost` with the AI minus without,
+        in units of the part's price), ``inspection_stations`` and ``deployed_stations``.
+
+    The AI is deployed only at the inspection stations where it lowers the expected cost per
+    part: the escapes it catches (each costing ``escape_cost_factor`` times the price) against
+    the good parts it rejects as well. A firm would not keep a system that scraps more value
+    than it saves; where no station gains, the policy is ``None`` (the line runs as before).
     """
     model = _trained(
         lever.value("separability", level), lever.value("target_false_reject_rate", level), seed
@@ -288,8 +295,70 @@ def apply(spec: FactorySpec, lever: LeverSpec, level: Level, seed: int) -> Appli
         ),
         "assist": 1.0 if assist else 0.0,
     }
-    stations = [s.name for s in spec.stations if s.inspection is not None]
-    policy = VisionPolicy(model, stations, assist) if stations else None
     if not math.isfinite(model.threshold):
         raise ValueError("vision model threshold is not finite")
+    escape_cost = lever.value("escape_cost_factor", level)
+    stations = []
+    for st, prevalence in _prevalence_at_inspections(spec):
+        ins = st.inspection
+        d_ai = _either(model.detection_rate, ins.detection_rate) if assist else model.detection_rate
+        f_ai = (
+            _either(model.false_reject_rate, ins.false_reject_rate)
+            if assist
+            else model.false_reject_rate
+        )
+        reject_cost = 1.0 if ins.reject_to == SCRAP else REWORK_COST
+        before = inspection_cost(
+            prevalence, ins.detection_rate, ins.false_reject_rate, escape_cost, reject_cost
+        )
+        after = inspection_cost(prevalence, d_ai, f_ai, escape_cost, reject_cost)
+        quality[f"cost_per_part_change[{st.name}]"] = after - before
+        if after < before:
+            stations.append(st.name)
+    quality["inspection_stations"] = float(sum(1 for s in spec.stations if s.inspection))
+    quality["deployed_stations"] = float(len(stations))
+    policy = VisionPolicy(model, stations, assist) if stations else None
     return AppliedLever(name=NAME, spec=spec, policy=policy, quality=quality)
+
+
+#: Cost of sending a good part to rework, as a share of its price (an estimate: a rework
+#: pass costs labour and machine time, not the part).
+REWORK_COST = 0.25
+
+
+def inspection_cost(
+    prevalence: float,
+    detection: float,
+    false_reject: float,
+    escape_cost: float,
+    reject_cost: float,
+) -> float:
+    """Expected cost per inspected part, in units of the part's price.
+
+    ``prevalence x (1 - detection) x escape_cost`` for defects that escape plus
+    ``(1 - prevalence) x false_reject x reject_cost`` for good parts rejected (scrapped:
+    1, sent to rework: :data:`REWORK_COST`). Caught defects cost the same with or without
+    the AI and are left out.
+    """
+    return (
+        prevalence * (1.0 - detection) * escape_cost
+        + (1.0 - prevalence) * false_reject * reject_cost
+    )
+
+
+def _prevalence_at_inspections(spec: FactorySpec) -> list[tuple[Station, float]]:
+    """Each inspection station with the defect share of the parts reaching it.
+
+    Walks the stations in file order (the shipped specs list them along the flow): defects
+    accumulate by each station's ``defect_rate`` and an inspection removes the share it
+    catches. An approximation for branching routes.
+    """
+    out = []
+    p = 0.0
+    for st in spec.stations:
+        p = 1.0 - (1.0 - p) * (1.0 - st.defect_rate)
+        if st.inspection is not None:
+            out.append((st, p))
+            d = st.inspection.detection_rate
+            p = p * (1.0 - d) / max(1.0 - p * d, 1e-12)
+    return out
