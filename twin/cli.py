@@ -17,6 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from twin.cli_complex import COMMANDS, add_parsers
+from twin.cli_roi import COMMANDS as ROI_COMMANDS
+from twin.cli_roi import add_parsers as add_roi_parsers
 from twin.cli_scenario import COMMANDS as SCENARIO_COMMANDS
 from twin.cli_scenario import add_parsers as add_scenario_parsers
 from twin.config.loader import load_factory_spec
@@ -174,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("specs", nargs="+", help="factory spec YAML files")
     add_parsers(sub, _int_in, _positive_float, _nonneg_float)
     add_scenario_parsers(sub, _int_in, _positive_float)
+    add_roi_parsers(sub)
     return parser
 
 
@@ -221,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validate": _cmd_validate,
             **COMMANDS,
             **SCENARIO_COMMANDS,
+            **ROI_COMMANDS,
         }
         return commands[args.command](args)
     except _UsageError as exc:
