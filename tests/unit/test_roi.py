@@ -261,5 +261,5 @@ def test_load_factory_resolves_archetypes_and_rejects_unknown_names(tmp_path):
         load_factory("no-such-line")
     bad = tmp_path / "bad.yaml"
     bad.write_text("source: [1, 2\n")
-    with pytest.raises(InputError, match="bad.yaml"):
+    with pytest.raises(InputError, match=r"bad\.yaml"):
         load_factory(str(bad))
