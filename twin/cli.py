@@ -21,6 +21,8 @@ from twin.cli_roi import COMMANDS as ROI_COMMANDS
 from twin.cli_roi import add_parsers as add_roi_parsers
 from twin.cli_scenario import COMMANDS as SCENARIO_COMMANDS
 from twin.cli_scenario import add_parsers as add_scenario_parsers
+from twin.cli_sweep import COMMANDS as SWEEP_COMMANDS
+from twin.cli_sweep import add_parsers as add_sweep_parsers
 from twin.config.loader import load_factory_spec
 from twin.core.errors import InputError
 
@@ -176,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("specs", nargs="+", help="factory spec YAML files")
     add_parsers(sub, _int_in, _positive_float, _nonneg_float)
     add_scenario_parsers(sub, _int_in, _positive_float)
+    add_sweep_parsers(sub, _int_in, _positive_float)
     add_roi_parsers(sub)
     return parser
 
@@ -224,6 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validate": _cmd_validate,
             **COMMANDS,
             **SCENARIO_COMMANDS,
+            **SWEEP_COMMANDS,
             **ROI_COMMANDS,
         }
         return commands[args.command](args)

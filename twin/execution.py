@@ -18,10 +18,12 @@ Only this module imports dask (lazily: serial runs never load it).
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import pickle
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,11 @@ class SerialRunner:
 class DaskRunner:
     """Runs tasks on a Dask cluster: a new ``LocalCluster`` or an existing scheduler.
 
+    A local cluster starts in a background thread, so that it (and the workers' imports of
+    ``warm``) overlaps with what the caller does before the first :meth:`map`, e.g.
+    preparing the shared inputs; an existing scheduler is connected to at once, so that a
+    wrong address fails before any work.
+
     Parameters
     ----------
     workers
@@ -76,29 +83,66 @@ class DaskRunner:
         ``scheduler``.
     scheduler
         Address of an existing Dask scheduler (e.g. ``tcp://10.0.0.5:8786``).
+    warm
+        Modules every worker imports as soon as it is up (the tasks' own modules).
     """
 
-    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
-        from dask.distributed import Client, LocalCluster
-
-        self._cluster = None
+    def __init__(
+        self,
+        workers: int | None = None,
+        scheduler: str | None = None,
+        warm: Sequence[str] = (),
+    ) -> None:
+        self._cluster: Any = None
+        self.client: Any = None
+        self._error: BaseException | None = None
+        self._warm = tuple(warm)
         if scheduler:
-            try:
-                self.client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError, ValueError) as exc:
-                raise InputError(
-                    None, "--scheduler", f"cannot reach a Dask scheduler at {scheduler} ({exc})"
-                ) from None
+            self._connect(scheduler)
+            self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            self._thread = None
         else:
+            self.workers = max(1, int(workers or 1))
+            self._thread = threading.Thread(target=self._start_local, daemon=True)
+            self._thread.start()
+
+    def _connect(self, scheduler: str) -> None:
+        from dask.distributed import Client
+
+        try:
+            self.client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InputError(
+                None, "--scheduler", f"cannot reach a Dask scheduler at {scheduler} ({exc})"
+            ) from None
+        self._warm_up()
+
+    def _start_local(self) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+
             self._cluster = LocalCluster(
-                n_workers=max(1, int(workers or 1)),
+                n_workers=self.workers,
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
             )
-            self.client = Client(self._cluster)
-        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+            self.client = Client(self._cluster, set_as_default=False)
+            self._warm_up()
+        except BaseException as exc:  # re-raised in the caller's thread by _ready()
+            self._error = exc
+
+    def _warm_up(self) -> None:
+        for module in self._warm:
+            self.client.run(importlib.import_module, module)
+
+    def _ready(self) -> None:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            raise RuntimeError(f"the local Dask cluster did not start: {self._error}")
 
     def map(
         self, fn: Callable[[Any, Any], Any], shared: Any, chunks: Sequence[Any]
@@ -108,33 +152,40 @@ class DaskRunner:
         ``shared`` is scattered to every worker once; if the caller stops iterating (an
         error, Ctrl-C), the tasks not yet finished are cancelled.
         """
-        from dask.distributed import as_completed
-
         if not chunks:
             return
-        data = self.client.scatter(shared, broadcast=True)
+        self._ready()
+        from dask.distributed import as_completed
+
+        data = self.client.scatter(shared, broadcast=True, hash=False)
         futures = [
             self.client.submit(fn, data, chunk, pure=False, key=f"chunk-{i}-{os.urandom(4).hex()}")
             for i, chunk in enumerate(chunks)
         ]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=self.client.loop):
                 yield index[fut.key], fut.result()
         finally:
-            self.client.cancel(futures)
+            self.client.cancel([f for f in futures if not f.done()])
+            self.client.cancel(data)
 
     def close(self) -> None:
         """Close the client and, if this runner started it, the local cluster."""
-        with contextlib.suppress(Exception):
-            self.client.close()
+        if self._thread is not None:
+            self._thread.join()
+        if self.client is not None:
+            with contextlib.suppress(Exception):
+                self.client.close()
         if self._cluster is not None:
             with contextlib.suppress(Exception):
                 self._cluster.close()
 
 
 @contextlib.contextmanager
-def runner(workers: int | None = None, scheduler: str | None = None) -> Iterator[Any]:
+def runner(
+    workers: int | None = None, scheduler: str | None = None, warm: Sequence[str] = ()
+) -> Iterator[Any]:
     """A task runner: serial (default), a Dask ``LocalCluster`` of ``workers`` processes
     (``workers`` > 1), or the existing Dask cluster at ``scheduler``.
 
@@ -144,6 +195,8 @@ def runner(workers: int | None = None, scheduler: str | None = None) -> Iterator
         Worker processes for a local Dask cluster; ``None`` or 1 runs serially.
     scheduler
         Address of a running Dask scheduler (takes precedence over ``workers``).
+    warm
+        Modules the Dask workers import as soon as they are up.
 
     Yields
     ------
@@ -152,9 +205,9 @@ def runner(workers: int | None = None, scheduler: str | None = None) -> Iterator
     """
     r: SerialRunner | DaskRunner
     if scheduler:
-        r = DaskRunner(scheduler=scheduler)
+        r = DaskRunner(scheduler=scheduler, warm=warm)
     elif workers and workers > 1:
-        r = DaskRunner(workers=workers)
+        r = DaskRunner(workers=workers, warm=warm)
     else:
         r = SerialRunner()
     try:

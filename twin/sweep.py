@@ -439,6 +439,9 @@ class StudyResult:
         How many points were projected now and how many came from the store.
     seconds
         Wall-clock time of the study (preparation included).
+    prepare_seconds, points_seconds
+        Of which preparing the inputs (simulation, or loading stored runs), and projecting
+        the points (from the first task sent to the last result stored).
     execution
         How the points ran (``serial``, ``dask LocalCluster, N workers`` or the scheduler).
     """
@@ -449,6 +452,8 @@ class StudyResult:
     reused: int
     seconds: float
     execution: str
+    prepare_seconds: float = 0.0
+    points_seconds: float = 0.0
 
 
 ProgressFn = Callable[[int, int, str], None]
@@ -509,11 +514,15 @@ def run_study(
     total = len(points)
     if progress and reused:
         progress(reused, total, f"{reused} points from the store")
-    execution = "serial"
+    execution = "serial" if todo else "all from the store"
+    t_prepare = t_points = 0.0
     if todo:
-        with runner(workers, scheduler) as run:
+        # A local Dask cluster starts (and its workers import this module) while the inputs
+        # are prepared here.
+        with runner(workers, scheduler, warm=(__name__,)) as run:
             if run.workers > 1 or scheduler:
                 execution = f"dask ({scheduler or 'LocalCluster'}, {run.workers} workers)"
+            t1 = time.perf_counter()
             inputs = prepare(
                 base,
                 settings,
@@ -523,6 +532,8 @@ def run_study(
                 workers=workers,
                 with_ranges=any(p.effects for p in todo),
             )
+            t2 = time.perf_counter()
+            t_prepare = t2 - t1
             # Serial: one point per task (finest resume). Dask: about four tasks per worker,
             # so that shipping a task costs little next to its projections.
             size = 1 if run.workers == 1 else math.ceil(len(todo) / (4 * run.workers))
@@ -533,6 +544,7 @@ def run_study(
                     summaries[index] = summary
                 if progress:
                     progress(len(summaries), total, f"point {done[-1][0]}")
+            t_points = time.perf_counter() - t2
     return StudyResult(
         list(points),
         summaries,
@@ -540,6 +552,8 @@ def run_study(
         reused,
         time.perf_counter() - t0,
         execution,
+        t_prepare,
+        t_points,
     )
 
 
@@ -651,6 +665,15 @@ class Sweep:
     def years(self) -> list[int]:
         """The years the output keeps."""
         return list(self.spec.record.years or self.base.years)
+
+    @property
+    def bounds(self) -> dict[str, tuple[float, float]]:
+        """Per parameter, the range the design covers (the LHS ranges, or the grid's
+        smallest and largest values)."""
+        d = self.spec.design
+        if d.lhs is not None:
+            return {n: (float(lo), float(hi)) for n, (lo, hi) in d.lhs.ranges.items()}
+        return {n: (float(min(v)), float(max(v))) for n, v in d.grid.items()}
 
 
 def design_values(design: Design, seed_name: str = "sweep") -> list[dict[str, float]]:
@@ -905,8 +928,8 @@ def write_sweep(
         "parameters": {
             n: {
                 "neutral": sweep.params[n].neutral,
-                "min": float(points[n].min()),
-                "max": float(points[n].max()),
+                "low": sweep.bounds[n][0],
+                "high": sweep.bounds[n][1],
             }
             for n in names
         },
