@@ -1,0 +1,106 @@
+"""Benchmark: one company ROI with two levers and 100 replications (``twin roi``).
+
+Target (issue 5): under 10 s on the 2-core development machine. Run with
+``.venv/bin/python benchmarks/roi.py``; ``--replications``, ``--factory`` and ``--levers``
+change the case. The time covers what ``twin roi`` does after parsing its options: lever
+training (each lever at ``typical`` and at the presets the effect draws need, and the bundle),
+every simulation at the line's demand and at saturating demand, and the money. It also times
+the same ROI at 2 replications (about the fixed cost: training and start-up) and one
+simulation of the plain line, and reports the load average, since other work on the machine
+slows the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from twin.des import simulate  # noqa: E402
+from twin.projection import common_form  # noqa: E402
+from twin.roi import company_roi, load_factory, simulations_count  # noqa: E402
+from twin.scenario_run import load_levers  # noqa: E402
+
+TARGET_S = 10.0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--factory", default="smt-assembly")
+    ap.add_argument("--levers", default="predictive_maintenance,vision_qc")
+    ap.add_argument("--replications", type=int, default=100)
+    ap.add_argument("--days", type=float, default=7.0)
+    ap.add_argument("--warmup-days", type=float, default=2.0)
+    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: CPUs)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    levers = args.levers.split(",")
+    factory = load_factory(args.factory)
+    specs = load_levers()
+
+    base = common_form(factory.spec, specs["predictive_maintenance"])
+    t0 = time.perf_counter()
+    simulate(base, days=args.days, warmup_days=args.warmup_days, seed=7)
+    t_sim = time.perf_counter() - t0
+
+    def run(replications: int):
+        return company_roi(
+            factory.spec,
+            levers,
+            replications=replications,
+            seed=7,
+            days=args.days,
+            warmup_days=args.warmup_days,
+            workers=args.workers,
+            lever_specs=specs,
+            label=factory.label,
+        )
+
+    load_before = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    run(2)
+    t_fixed = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    res = run(args.replications)
+    elapsed = time.perf_counter() - t0
+    sims = simulations_count(levers, args.replications)
+    bundle = res.sets.get("bundle") or next(iter(res.sets.values()))
+    s = bundle.summary()
+    doc = {
+        "machine": f"{platform.platform()} ({os.cpu_count()} cpus), "
+        f"Python {platform.python_version()}",
+        "load_average_before": round(load_before, 2),
+        "factory": factory.label,
+        "levers": levers,
+        "replications": args.replications,
+        "days": args.days,
+        "warmup_days": args.warmup_days,
+        "workers": args.workers or os.cpu_count(),
+        "simulations": sims,
+        "one_simulation_s": round(t_sim, 3),
+        "two_replications_s": round(t_fixed, 2),
+        "seconds": round(elapsed, 2),
+        "target_s": TARGET_S,
+        "ratio_to_target": round(elapsed / TARGET_S, 2),
+        "bundle_npv_p10_p50_p90_mkrw": [
+            round(s[k] / 1e6, 1) for k in ("npv_p10", "npv_p50", "npv_p90")
+        ],
+    }
+    if args.json:
+        print(json.dumps(doc, indent=1))
+    else:
+        for k, v in doc.items():
+            print(f"{k:30s} {v}")
+        print(f"seconds / target {elapsed / TARGET_S:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
