@@ -105,7 +105,11 @@ def add_parsers(
 
 @contextmanager
 def _bars() -> Iterator[tuple[Callable[[str], None], Callable[[int, int, str], None]]]:
-    """Progress bars on stderr: archetype runs, then points (with the time left)."""
+    """Progress bars on stderr: archetype runs, then points (with the time left).
+
+    The bars appear with the first progress report, so that an error before any work
+    (a bad file, an unreachable scheduler) stays one line.
+    """
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -124,23 +128,30 @@ def _bars() -> Iterator[tuple[Callable[[str], None], Callable[[int, int, str], N
         TextColumn("left"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        runs = None
-        points = None
+    bar = Progress(*columns, console=Console(stderr=True), transient=True)
+    tasks: dict[str, Any] = {}
 
-        def on_run(text: str) -> None:
-            nonlocal runs
-            if runs is None:
-                runs = bar.add_task("archetype runs", total=None)
-            bar.update(runs, description=f"archetype runs: {text}", advance=1)
+    def started() -> Progress:
+        if not tasks:
+            bar.start()
+            tasks["started"] = True
+        return bar
 
-        def on_point(done: int, total: int, text: str) -> None:
-            nonlocal points
-            if points is None:
-                points = bar.add_task("points", total=total, completed=0)
-            bar.update(points, description=f"points ({text})", completed=done)
+    def on_run(text: str) -> None:
+        if "runs" not in tasks:
+            tasks["runs"] = started().add_task("archetype runs", total=None)
+        bar.update(tasks["runs"], description=f"archetype runs: {text}", advance=1)
 
+    def on_point(done: int, total: int, text: str) -> None:
+        if "points" not in tasks:
+            tasks["points"] = started().add_task("points", total=total, completed=0)
+        bar.update(tasks["points"], description=f"points ({text})", completed=done)
+
+    try:
         yield on_run, on_point
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def _fmt(x: float, div: float) -> str:

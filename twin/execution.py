@@ -110,7 +110,7 @@ class DaskRunner:
         from dask.distributed import Client
 
         try:
-            self.client = Client(scheduler, timeout="10s")
+            self.client = Client(scheduler, timeout="5s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(
                 None, "--scheduler", f"cannot reach a Dask scheduler at {scheduler} ({exc})"
