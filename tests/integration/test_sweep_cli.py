@@ -103,26 +103,33 @@ def test_an_interrupted_sweep_resumes_without_recomputing_finished_points(tmp_pa
         tmp_path, "  grid:\n    adoption.ceiling_multiplier: [0.6, 0.8, 1.0, 1.2, 1.4]\n"
     )
     sweep = load_sweep(path)
+    # The points (and their store keys) once: the keys hold the digest of every source file,
+    # which another edit in the checkout while the test runs would change.
+    points = sweep_points(sweep)
+    store = TaskStore(tmp_path / "points")
+
+    def run(**kw):
+        return run_study(sweep.base, points, sweep.settings, store=store, **kw)
 
     def stop_after_two(done, total, text):
         if done == 2:
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        run_sweep(sweep, progress=stop_after_two)
+        run(progress=stop_after_two)
     seen = []
-    resumed = run_sweep(sweep, progress=lambda d, n, t: seen.append(d))
+    resumed = run(progress=lambda d, n, t: seen.append(d))
     assert (resumed.computed, resumed.reused) == (3, 2)
     assert seen == [2, 3, 4, 5]  # two from the store, then one per point computed
     # The same table as an uninterrupted sweep into an empty store.
-    fresh = run_study(
-        sweep.base, sweep_points(sweep), sweep.settings, store=TaskStore(tmp_path / "fresh")
-    )
+    fresh = run_study(sweep.base, points, sweep.settings, store=TaskStore(tmp_path / "fresh"))
     assert fresh.computed == 5
     pd.testing.assert_frame_equal(sweep_table(resumed), sweep_table(fresh), check_exact=True)
-    # Served whole the third time; --no-cache recomputes every point.
-    assert run_sweep(sweep).computed == 0
-    assert run_sweep(sweep, use_cache=False).computed == 5
+    # Served whole the third time; without the store every point is recomputed.
+    assert run().computed == 0
+    assert run(use_cache=False).computed == 5
+    # run_sweep uses the same store by default.
+    assert run_sweep(sweep).computed == 5 and run_sweep(sweep).computed == 0
 
 
 def test_serial_and_two_dask_workers_give_identical_tables(tmp_path):
