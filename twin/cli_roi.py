@@ -228,6 +228,7 @@ def _print(doc: dict[str, Any], console: Any) -> None:
         title=f"Net present value, million KRW, {per} (across replications)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
     for col in ("Lever", "P10", "P50", "P90", "P(NPV > 0)", "Payback ≤ 3 y", "IRR", "BCR"):
         t.add_column(col, justify="left" if col == "Lever" else "right")
@@ -240,16 +241,22 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             _pct(s["p_npv_positive"]),
             _pct(s["p_payback_within_3y"]),
             _pct(s["irr_median"]),
-            _g(s["bcr_median"]),
+            "–" if s["bcr_median"] is None else f"{s['bcr_median']:.2f}",
         )
     console.print(t)
     b = Table(
         title=f"Costs and steady-state benefits per year, million KRW, {per} (medians)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
+        pad_edge=False,
     )
-    b.add_column("Lever")
-    for col in ("capex", "opex", *BENEFITS):
+    shown = [  # benefit kinds that matter somewhere (the others are zero or nearly)
+        k
+        for k in BENEFITS
+        if any(abs(s["annual_benefit_median"][k]) >= 0.05 * MKRW for s in res.values())
+    ]
+    b.add_column("Lever", min_width=11)
+    for col in ("capex", "opex", *shown):
         b.add_column(col, justify="right")
     for name, s in res.items():
         ben = s["annual_benefit_median"]
@@ -257,9 +264,12 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             _label(name),
             _m(s["capex_median"]),
             _m(s["opex_median"]),
-            *(_m(ben[k], True) for k in BENEFITS),
+            *(_m(ben[k], True) for k in shown),
         )
     console.print(b)
+    hidden = [k for k in BENEFITS if k not in shown]
+    if hidden:
+        console.print(f"(below 0.05 million KRW a year: {', '.join(hidden)})")
     for name, s in res.items():
         cf = s["cash_flows_median"]
         cols = ["capex", "opex"]
@@ -268,6 +278,7 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             title=f"Cash flows of {_label(name)}, million KRW (each column's median)",
             title_justify="left",
             box=box.SIMPLE_HEAD,
+            pad_edge=False,
         )
         c.add_column("Year", justify="right")
         for col in [*cols, "net"]:
@@ -280,11 +291,12 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             title=f"KPI changes with {_label(name)}, one line (mean ± 95 % interval)",
             title_justify="left",
             box=box.SIMPLE_HEAD,
+            pad_edge=False,
         )
         k.add_column("KPI")
         k.add_column("at demand", justify="right")
         k.add_column("change", justify="right")
-        k.add_column(f"at capacity ({inp['saturation']:g}x)", justify="right")
+        k.add_column(f"at capacity ({inp['saturation']:.2g}x)", justify="right")
         k.add_column("change", justify="right")
         for key, (label, unit) in KPIS.items():
             ch = s["kpi_changes"][key]

@@ -5,11 +5,12 @@ it considers. Orchestration, in three steps:
 
 1. **Runs.** The line is simulated without levers, with each lever alone and with all of them
    together (the *bundle*, :func:`twin.ai.registry.apply_levers`), at the line's demand and at
-   saturating demand (its capacity, ``saturation`` x the release rate), like the projection
-   (:mod:`twin.projection`). Every run of a replication shares its random numbers (common
-   random numbers): every run uses the wear-driven form of the line
-   (:func:`twin.projection.common_form`), predictive maintenance is applied to the plain
-   line (it makes that form itself), so runs with and without it share failure histories.
+   saturating demand (its capacity), like the projection (:mod:`twin.projection`), but with a
+   demand multiplier that does saturate the line (:func:`saturating_factor`). The runs of a
+   replication share their random numbers (common random numbers): every run uses the
+   wear-driven form of the line (:func:`twin.projection.common_form`), predictive maintenance
+   is applied to the plain line (it makes that form itself), so runs with and without it
+   share failure histories.
 2. **Effect uncertainty.** Each replication places each lever's effect between its ``low``,
    ``typical`` and ``high`` presets by a symmetric triangular draw ``t`` in [-1, 1] from the
    named stream ``("uncertainty", lever)`` (the same draws as a sampled scenario): the lever
@@ -124,7 +125,7 @@ PAYBACK_YEARS = 3.0
 BUNDLE = "bundle"
 #: Benefit kinds of the cash flows, in table order.
 BENEFITS = ("energy", "scrap", "escapes", "repairs", "margin", "carbon")
-#: KPIs reported with their changes: label, unit, annualised (x 365 / days).
+#: KPIs reported with their changes: label and unit (counts and energy per year).
 KPIS: dict[str, tuple[str, str]] = {
     "throughput_per_h": ("Throughput", "good units / scheduled h"),
     "oee": ("OEE", "share"),
@@ -894,7 +895,7 @@ def company_roi(
             "compute_t": compute_kw * HOURS_PER_YEAR / 1000.0 * grid,
         }
         quality = dict(next(u for u in units if u.key == (n, "typical")).quality)
-        if any(u.alias for u in units if u.key[0] == n):
+        if next(u for u in units if u.key == (n, "typical")).alias:
             notes.append(f"{n}: the lever finds nothing to act on in this line (no change)")
         sets[n] = _set_result(
             n,
