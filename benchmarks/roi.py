@@ -6,8 +6,9 @@ change the case. The time covers what ``twin roi`` does after parsing its option
 training (each lever at ``typical`` and at the presets the effect draws need, and the bundle),
 every simulation at the line's demand and at saturating demand, and the money. It also times
 the same ROI at 2 replications (about the fixed cost: training and start-up) and one
-simulation of the plain line, and reports the load average, since other work on the machine
-slows the run.
+simulation of the plain line, and reports the load average and the CPU seconds used (the main
+process and its workers): on a busy machine the CPU seconds per worker are what the run would
+take with the cores to itself.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from pathlib import Path
@@ -29,6 +31,13 @@ from twin.roi import company_roi, load_factory, simulations_count  # noqa: E402
 from twin.scenario_run import load_levers  # noqa: E402
 
 TARGET_S = 10.0
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process and its finished worker processes."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> int:
@@ -67,9 +76,11 @@ def main() -> int:
     t0 = time.perf_counter()
     run(2)
     t_fixed = time.perf_counter() - t0
+    cpu0 = _cpu_s()
     t0 = time.perf_counter()
     res = run(args.replications)
     elapsed = time.perf_counter() - t0
+    cpu = _cpu_s() - cpu0
     sims = simulations_count(levers, args.replications)
     bundle = res.sets.get("bundle") or next(iter(res.sets.values()))
     s = bundle.summary()
@@ -87,6 +98,8 @@ def main() -> int:
         "one_simulation_s": round(t_sim, 3),
         "two_replications_s": round(t_fixed, 2),
         "seconds": round(elapsed, 2),
+        "cpu_seconds": round(cpu, 1),
+        "cpu_seconds_per_worker": round(cpu / (args.workers or os.cpu_count() or 1), 1),
         "target_s": TARGET_S,
         "ratio_to_target": round(elapsed / TARGET_S, 2),
         "bundle_npv_p10_p50_p90_mkrw": [

@@ -323,6 +323,9 @@ class _Inline:
     def __exit__(self, *exc: object) -> None:
         return None
 
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        return None
+
 
 #: The capacity runs release at least this multiple of the line's nominal capacity (the
 #: bottleneck's processing time per released part, from the pass routes): setups, breakdowns
@@ -661,33 +664,41 @@ def _run_units(
                     args = (spec, u.policy, days, warm, seed, reps, factor)
                     pending[pool.submit(_simulate_chunk, *args)] = ("sim", (u.key, which, reps))
 
-        submit_sims(by_key["none", ""])
-        singles = tuple(u.key[0] for u in units if u.key[1] == "typical" and u.key[0] != BUNDLE)
-        bundle = (BUNDLE, "typical") in by_key
-        tasks = [(singles, "typical", bundle)] + [
-            ((u.key[0],), u.key[1], False) for u in units if u.key[1] in ("low", "high")
-        ]
-        for chosen, level, with_bundle in tasks:
-            args = (plain, base, chosen, levers, level, seed, with_bundle)
-            pending[pool.submit(_train_group, *args)] = ("train", None)
-        while pending:
-            finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                kind, what = pending.pop(fut)
-                if kind == "train":
-                    for key, (spec, policy, quality) in sorted(fut.result().items()):
-                        u = by_key[key]
-                        u.spec, u.policy, u.quality = spec, policy, quality
-                        if policy is None and canonical_json(spec) == canonical_json(base):
-                            u.alias = True
-                            tick(2 * len(u.reps))
-                        else:
-                            submit_sims(u)
-                    continue
-                key, which, reps = what
-                for r, rec in zip(reps, fut.result(), strict=True):
-                    records.setdefault((key, which), {})[r] = rec
-                tick(len(reps))
+        try:
+            singles = tuple(u.key[0] for u in units if u.key[1] == "typical" and u.key[0] != BUNDLE)
+            bundle = (BUNDLE, "typical") in by_key
+            tasks = [(singles, "typical", bundle)] + [
+                ((u.key[0],), u.key[1], False) for u in units if u.key[1] in ("low", "high")
+            ]
+            for chosen, level, with_bundle in tasks:  # the longest tasks first
+                args = (plain, base, chosen, levers, level, seed, with_bundle)
+                pending[pool.submit(_train_group, *args)] = ("train", None)
+            submit_sims(by_key["none", ""])
+            while pending:
+                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    kind, what = pending.pop(fut)
+                    if kind == "train":
+                        for key, (spec, policy, quality) in sorted(fut.result().items()):
+                            u = by_key[key]
+                            u.spec, u.policy, u.quality = spec, policy, quality
+                            if policy is None and canonical_json(spec) == canonical_json(base):
+                                u.alias = True
+                                tick(2 * len(u.reps))
+                            else:
+                                submit_sims(u)
+                        continue
+                    key, which, reps = what
+                    for r, rec in zip(reps, fut.result(), strict=True):
+                        records.setdefault((key, which), {})[r] = rec
+                    tick(len(reps))
+        except BaseException:  # an error or Ctrl-C: stop the workers, do not wait for them
+            # (no public way to stop running tasks before Python 3.14's terminate_workers)
+            running = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in running:
+                proc.terminate()
+            raise
     for u in units:  # a lever that changed nothing repeats the plain line's runs exactly
         if u.alias:
             for which in _DEMANDS:
