@@ -517,8 +517,7 @@ def run_study(
     execution = "serial" if todo else "all from the store"
     t_prepare = t_points = 0.0
     if todo:
-        # A local Dask cluster starts (and its workers import this module) while the inputs
-        # are prepared here.
+        # The cluster starts first: forked workers then share this process's imports.
         with runner(workers, scheduler, warm=(__name__,)) as run:
             if run.workers > 1 or scheduler:
                 execution = f"dask ({scheduler or 'LocalCluster'}, {run.workers} workers)"

@@ -1,0 +1,140 @@
+"""Benchmark: the 64-point sweep (scenarios/sweeps/ax-effects.yaml) serially and on 2 Dask workers.
+
+Target (issue 5): a speed-up of at least 1.7x with ``--workers 2`` on 2 cores. Run with
+``.venv/bin/python benchmarks/sweep.py``. The archetype runs come from the run store (warm
+after the first time; the first run simulates them, untimed); each timed sweep starts with
+an empty point store, so all 64 points are projected. Three timings, each the whole
+``run_study`` call as ``twin sweep`` makes it:
+
+- serial: load the stored runs, then 64 projections in this process;
+- ``--workers 2``: the same with a new Dask ``LocalCluster`` of 2 processes, started (and its
+  workers' imports done) while the runs are loaded, then 64 projections in 8 tasks;
+- on a running 2-worker cluster (``--scheduler``): the cluster's start is not timed, as for
+  a study sent to a cluster that is already up.
+
+The tables must be identical in all three. ``os.getloadavg`` is reported: on a shared
+2-core machine other work slows the parallel runs more than the serial one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from twin.execution import TaskStore  # noqa: E402
+from twin.scenario_run import prepare  # noqa: E402
+from twin.sweep import load_sweep, run_study, sweep_points, sweep_table  # noqa: E402
+
+
+def _timed(label, sweep, points, settings, store, **kw):
+    load = os.getloadavg()[0]
+    res = run_study(sweep.base, points, settings, store=store, **kw)
+    assert res.computed == len(points)
+    return {
+        "mode": label,
+        "seconds": round(res.seconds, 2),
+        "prepare_seconds": round(res.prepare_seconds, 2),
+        "points_seconds": round(res.points_seconds, 2),
+        "ms_per_point": round(1000 * res.points_seconds / len(points), 1),
+        "load_before": round(load, 2),
+    }, sweep_table(res)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sweep", default=str(ROOT / "scenarios" / "sweeps" / "ax-effects.yaml"))
+    ap.add_argument("--replications", type=int, default=None, help="default: the file's")
+    ap.add_argument("--days", type=float, default=None, help="default: the file's")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    sweep = load_sweep(args.sweep)
+    settings = sweep.settings
+    if args.replications:
+        settings = replace(settings, replications=args.replications)
+    if args.days:
+        settings = replace(settings, days=args.days)
+    points = sweep_points(sweep, settings)
+    t0 = time.perf_counter()
+    prepare(sweep.base, settings, with_ranges=True)  # simulate once if not stored (untimed)
+    t_sim = time.perf_counter() - t0
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        row, serial = _timed("serial", sweep, points, settings, TaskStore(Path(tmp) / "s"))
+        rows.append(row)
+        row, local = _timed(
+            f"--workers {args.workers} (new LocalCluster)",
+            sweep,
+            points,
+            settings,
+            TaskStore(Path(tmp) / "w"),
+            workers=args.workers,
+        )
+        rows.append(row)
+        from dask.distributed import LocalCluster
+
+        with LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        ) as cluster:
+            row, running = _timed(
+                f"--scheduler (running {args.workers}-worker cluster)",
+                sweep,
+                points,
+                settings,
+                TaskStore(Path(tmp) / "c"),
+                scheduler=cluster.scheduler_address,
+            )
+        rows.append(row)
+    same = serial.equals(local) and serial.equals(running)
+    base = rows[0]
+    for r in rows:
+        r["speed_up"] = round(base["seconds"] / r["seconds"], 2)
+        r["points_speed_up"] = round(base["points_seconds"] / r["points_seconds"], 2)
+    doc = {
+        "machine": f"{platform.platform()} ({os.cpu_count()} cpus), "
+        f"Python {platform.python_version()}",
+        "sweep": sweep.spec.name,
+        "points": len(points),
+        "replications": settings.replications,
+        "days": settings.days,
+        "simulation_seconds_untimed": round(t_sim, 1),
+        "runs": rows,
+        "identical_tables": bool(same),
+        "target_speed_up": 1.7,
+    }
+    if args.json:
+        print(json.dumps(doc, indent=1))
+    else:
+        print(
+            f"{doc['sweep']}: {doc['points']} points, {settings.replications} replications, "
+            f"{settings.days:g} days ({doc['machine']})"
+        )
+        print(f"inputs prepared first (simulated or loaded, untimed): {t_sim:.1f} s")
+        for r in rows:
+            print(
+                f"  {r['mode']:<42} {r['seconds']:6.1f} s  (load runs {r['prepare_seconds']:.1f} s,"
+                f" points {r['points_seconds']:.1f} s = {r['ms_per_point']:.0f} ms/point)  "
+                f"speed-up {r['speed_up']:.2f}x (points {r['points_speed_up']:.2f}x)  "
+                f"load avg {r['load_before']}"
+            )
+        print(f"identical tables: {same}; target speed-up >= 1.7x with --workers 2")
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
