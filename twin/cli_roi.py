@@ -72,6 +72,12 @@ def add_parsers(sub: Any) -> None:
         help="every replication at the levers' typical presets (no effect-size uncertainty)",
     )
     r.add_argument(
+        "--run-noise",
+        action="store_true",
+        help="scale each run to a year as it is (a lucky week counts 52 times; wider ranges) "
+        "instead of the noise of a year of operation",
+    )
+    r.add_argument(
         "--workers",
         default=None,
         help="worker processes (default: one per CPU; results do not depend on it)",
@@ -142,6 +148,7 @@ def _options(args: argparse.Namespace, factory: Any, known: list[str]) -> dict[s
             None if args.workers is None else _number("--workers", args.workers, 1, 64, whole=True)
         ),
         "sample_effects": not args.typical_only,
+        "noise": "run" if args.run_noise else "year",
     }
 
 

@@ -22,7 +22,14 @@ it considers. Orchestration, in three steps:
    ratio of summed single-lever changes, which is unstable where that sum is near zero, e.g.
    output at fixed demand). Capex, opex, ramp-up months and edge compute power are placed
    with the same ``t``: a Lighthouse-grade deployment costs more and pays more.
-3. **Money.** Per replication, the line runs at its operating point: output is the demand
+3. **A year's noise.** One run is a week; scaled to a year as it is, its luck (a week
+   without breakdowns, two escapes instead of one) would be taken to repeat all year. By
+   default (``noise="year"``) each replication's deviation from the mean across replications
+   is scaled by ``sqrt(days / 365)``, the noise of a year of independent weeks, for the plain
+   line and, pair by pair, for each lever set's change against it (:func:`_year_noise`).
+   The NPV range then reflects the levers' effect ranges and a year's variation, not a
+   week's; ``noise="run"`` keeps the runs as they are.
+4. **Money.** Per replication, the line runs at its operating point: output is the demand
    (``1 + headroom`` times the no-lever output: the market takes that much more) capped by
    capacity, every other quantity follows output along the line between the base and the
    saturated run (:func:`twin.projection.firm_year_kpis`' rule). The lever's steady annual
@@ -414,7 +421,8 @@ class SetResult:
         IRR and BCR medians, median costs and steady benefits, median cash flows per year
         (each column's median: the medians do not add up to the median net)."""
         p10, p50, p90 = np.percentile(self.npv, [10, 50, 90])
-        irr_med = float(np.median(self.irr[~np.isnan(self.irr)])) if self.irr.size else math.nan
+        defined = self.irr[~np.isnan(self.irr)]  # -inf (never positive) ranks below all
+        irr_med = float(np.median(defined)) if defined.size else math.nan
         paid = np.nan_to_num(self.payback_years, nan=np.inf) <= PAYBACK_YEARS
         return {
             "npv_p10": float(p10),
@@ -528,6 +536,38 @@ def _stack(records: Mapping[int, dict[str, Any]], reps: int, bins: int) -> dict[
     return out
 
 
+def _year_noise(
+    q: dict[tuple[tuple[str, str], str], dict[str, np.ndarray]], shrink: float
+) -> dict[tuple[tuple[str, str], str], dict[str, np.ndarray]]:
+    """Simulation noise of a year of operation rather than of one run scaled to a year.
+
+    Per demand level, the plain line's quantities move towards their mean across
+    replications by ``shrink`` (``sqrt(days / 365)``: a year is ``365 / days`` independent
+    runs' worth of noise), and every lever set's change against the plain line, replication
+    by replication, towards its mean over the replications the set ran. Pairs stay pairs;
+    means are unchanged (up to the tariff's peak, a maximum); a change that is the same in
+    every replication is untouched.
+    """
+    out = dict(q)
+    for which in _DEMANDS:
+        none = q[("none", ""), which]
+        none_y = {k: v.mean(axis=0) + shrink * (v - v.mean(axis=0)) for k, v in none.items()}
+        for (key, w), vals in q.items():
+            if w != which:
+                continue
+            if key == ("none", ""):
+                out[key, w] = none_y
+                continue
+            moved = {}
+            for k, v in vals.items():
+                d = v - none[k]
+                ran = ~np.isnan(d.reshape(d.shape[0], -1)[:, 0])
+                mean = d[ran].mean(axis=0) if ran.any() else 0.0
+                moved[k] = none_y[k] + mean + shrink * (d - mean)
+            out[key, w] = moved
+    return out
+
+
 def _placed(
     typ: dict[str, np.ndarray],
     low: dict[str, np.ndarray] | None,
@@ -561,6 +601,39 @@ def _operating_point(
     res["revenue"] = output
     res["profile"] = np.maximum(res["profile"], 0.0)
     return res
+
+
+def _set_points(
+    q: dict[tuple[tuple[str, str], str], dict[str, np.ndarray]],
+    names: tuple[str, ...],
+    draws: Mapping[str, np.ndarray],
+    headroom: float,
+) -> dict[str, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]:
+    """Per lever set (``"none"``, each lever, ``"bundle"``): its quantities at the operating
+    point and at capacity, each lever placed at its replications' draws."""
+
+    def placed(name: str, which: str) -> dict[str, np.ndarray]:
+        typ = q[(name, "typical"), which]
+        low = q.get(((name, "low"), which), typ)
+        high = q.get(((name, "high"), which), typ)
+        return _placed(typ, low, high, draws[name])
+
+    def bundle(which: str) -> dict[str, np.ndarray]:
+        out = {k: v.copy() for k, v in q[(BUNDLE, "typical"), which].items()}
+        for n in names:  # each lever's own shift from typical to its draw
+            at_draw, typ = placed(n, which), q[(n, "typical"), which]
+            for k in out:
+                out[k] = out[k] + (at_draw[k] - typ[k])
+        out["profile"] = np.maximum(out["profile"], 0.0)
+        return out
+
+    none_b, none_s = q[("none", ""), "base"], q[("none", ""), "sat"]
+    demand = (1.0 + headroom) * none_b["revenue"]
+    sets = {"none": (none_b, none_s)}
+    sets.update({n: (placed(n, "base"), placed(n, "sat")) for n in names})
+    if len(names) > 1:
+        sets[BUNDLE] = (bundle("base"), bundle("sat"))
+    return {n: (_operating_point(b, s, demand), s) for n, (b, s) in sets.items()}
 
 
 @dataclass(frozen=True)
@@ -725,6 +798,7 @@ def company_roi(
     repair_krw_per_h: float = REPAIR_KRW_PER_H,
     escape_cost_factor: float | None = None,
     sample_effects: bool = True,
+    noise: str = "year",
     workers: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
     lever_specs: Mapping[str, LeverSpec] | None = None,
@@ -768,6 +842,11 @@ def company_roi(
     sample_effects
         Place each lever's effect between its presets per replication (``False``: every
         replication at ``typical``).
+    noise
+        ``"year"``: each replication carries the simulation noise of a year of operation
+        (:func:`_year_noise`: one run's deviation from the mean times ``sqrt(days / 365)``);
+        ``"run"``: one run's result scaled to a year as it is, which overstates how much a
+        year can vary (a lucky week repeated 52 times).
     workers
         Worker processes (``None``: one per CPU); the results do not depend on it.
     progress
@@ -796,6 +875,8 @@ def company_roi(
         raise ValueError(f"days must be at least 7: the tariff bills a whole week (got {days})")
     if warmup_days < 0 or (warmup_days * 96) != int(warmup_days * 96):
         raise ValueError(f"warmup_days must be whole quarter hours >= 0 (got {warmup_days})")
+    if noise not in ("year", "run"):
+        raise ValueError(f"noise must be 'year' or 'run' (got {noise!r})")
     if saturation is None:
         saturation = saturating_factor(spec)
     if headroom < 0 or scale <= 0 or saturation <= 1:
@@ -844,31 +925,13 @@ def company_roi(
         for u in units
         for which in _DEMANDS
     }
-
-    def quantities(name: str, which: str) -> dict[str, np.ndarray]:
-        if name == "none":
-            return q[("none", ""), which]
-        typ = q[(name, "typical"), which]
-        low, high = q.get(((name, "low"), which)), q.get(((name, "high"), which))
-        if low is None:
-            low = typ
-        if high is None:
-            high = typ
-        return _placed(typ, low, high, draws[name])
-
-    def bundle_quantities(which: str) -> dict[str, np.ndarray]:
-        out = {k: v.copy() for k, v in q[(BUNDLE, "typical"), which].items()}
-        for n in names:
-            placed = quantities(n, which)
-            typ = q[(n, "typical"), which]
-            for k in out:
-                out[k] = out[k] + (placed[k] - typ[k])
-        out["profile"] = np.maximum(out["profile"], 0.0)
-        return out
-
-    none_b, none_s = quantities("none", "base"), quantities("none", "sat")
-    demand = (1.0 + headroom) * none_b["revenue"]
-    none_op = _operating_point(none_b, none_s, demand)
+    pts = _set_points(q, names, draws, headroom)  # KPI changes: the runs as they are
+    money_pts = pts
+    if noise == "year":  # money: a year's noise (the intervals of the mean stay the runs')
+        money_pts = _set_points(
+            _year_noise(q, math.sqrt(float(days) / 365.0)), names, draws, headroom
+        )
+    none_op = money_pts["none"][0]
     start = REFERENCE_MONDAY + dt.timedelta(days=float(warmup_days))
     price, rho = _mix(spec)
     money = _Money(
@@ -889,8 +952,7 @@ def company_roi(
     sets: dict[str, SetResult] = {}
     notes: list[str] = []
     for n in names:
-        b, s = quantities(n, "base"), quantities(n, "sat")
-        op = _operating_point(b, s, demand)
+        op = money_pts[n][0]
         lv = lever_specs[n]
         t = draws[n]
         compute_kw = _at(lv.compute_kw_edge, t)
@@ -917,12 +979,11 @@ def company_roi(
             discount_rate,
             scale,
             money,
-            _kpi_changes(op, none_op, s, none_s, money.year_factor),
+            _kpi_changes(pts[n], pts["none"], money.year_factor),
             quality,
         )
     if len(names) > 1:
-        b, s = bundle_quantities("base"), bundle_quantities("sat")
-        op = _operating_point(b, s, demand)
+        op = money_pts[BUNDLE][0]
         compute_kw = sum(_at(lever_specs[n].compute_kw_edge, draws[n]) for n in names)
         annual, _ = money.annual(op, none_op, money.bills(op["profile"]), none_bill, compute_kw)
         interaction = {k: annual[k] - sum(singles[n]["annual"][k] for n in names) for k in BENEFITS}
@@ -937,11 +998,12 @@ def company_roi(
             discount_rate,
             scale,
             money,
-            _kpi_changes(op, none_op, s, none_s, money.year_factor),
+            _kpi_changes(pts[BUNDLE], pts["none"], money.year_factor),
             quality,
         )
-    notes += _rare_event_notes(sets, none_b, float(days))
-    sat_out, base_out = float(np.mean(none_s["revenue"])), float(np.mean(none_b["revenue"]))
+    notes += _rare_event_notes(sets, q[("none", ""), "base"], float(days), noise)
+    sat_out = float(np.mean(q[("none", ""), "sat"]["revenue"]))
+    base_out = float(np.mean(q[("none", ""), "base"]["revenue"]))
     if base_out > 0 and sat_out > 0.9 * saturation * base_out:
         notes.append(
             f"saturating demand ({saturation:g}x) did not saturate the line: capacity "
@@ -967,9 +1029,10 @@ def company_roi(
             "repair_krw_per_h": float(repair_krw_per_h),
             "escape_cost_factor": float(escape_cost_factor),
             "sample_effects": bool(sample_effects),
+            "noise": noise,
             "tariff": tariff.name,
         },
-        baseline=_baseline(none_op, none_s, none_bill, money, scale),
+        baseline=_baseline(*pts["none"], none_bill, money, scale),
         sets=sets,
         draws=draws,
         notes=notes,
@@ -982,7 +1045,7 @@ _FEW_EVENTS = 10.0
 
 
 def _rare_event_notes(
-    sets: Mapping[str, SetResult], none: dict[str, np.ndarray], days: float
+    sets: Mapping[str, SetResult], none: dict[str, np.ndarray], days: float, noise: str
 ) -> list[str]:
     """Caveats where a benefit rests on events that are rare within one run."""
     out = []
@@ -996,28 +1059,31 @@ def _rare_event_notes(
             > 0
         ]
         if users and per_run < _FEW_EVENTS:
+            what = (
+                "its mean is uncertain: more replications or longer runs (days) narrow it"
+                if noise == "year"
+                else "each replication scales one run to a year, so the NPV range is wide and "
+                "lumpy: longer runs (days) give a steadier range; the mean is sound"
+            )
             out.append(
                 f"{', '.join(users)}: the {kind} benefit rests on rare events "
-                f"({key.replace('_', ' ')}: {per_run:.1f} per {days:g}-day run without levers); "
-                "each replication scales one run to a year, so the NPV range is wide and "
-                "lumpy: longer runs (days) give a steadier range; the mean is sound"
+                f"({key.replace('_', ' ')}: {per_run:.1f} per {days:g}-day run without "
+                f"levers); {what}"
             )
     return out
 
 
 def _kpi_changes(
-    op: dict[str, np.ndarray],
-    none_op: dict[str, np.ndarray],
-    sat: dict[str, np.ndarray],
-    none_sat: dict[str, np.ndarray],
+    points: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+    none: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
     k: float,
 ) -> dict[tuple[str, str], np.ndarray]:
     """Per-replication KPI changes at the operating point and at capacity (one line)."""
     out = {}
     for kpi in KPIS:
         f = k if kpi in _ANNUAL_KPI else 1.0
-        out[kpi, "demand"] = (op[kpi] - none_op[kpi]) * f
-        out[kpi, "capacity"] = (sat[kpi] - none_sat[kpi]) * f
+        out[kpi, "demand"] = (points[0][kpi] - none[0][kpi]) * f
+        out[kpi, "capacity"] = (points[1][kpi] - none[1][kpi]) * f
     return out
 
 

@@ -15,7 +15,7 @@ from twin.des import simulate
 from twin.economics import annual_bill_krw, annuity_factor
 from twin.io.paths import data_dir
 from twin.projection import common_form
-from twin.roi import BENEFITS, REFERENCE_MONDAY, company_roi, load_factory
+from twin.roi import BENEFITS, REFERENCE_MONDAY, _year_noise, company_roi, load_factory
 from twin.scenario_run import load_levers
 
 LEVERS = load_levers()
@@ -103,7 +103,13 @@ def test_energy_savings_are_the_tariff_bill_difference_of_the_two_profiles():
     spec = line()
     lever = LEVERS["energy_optimisation"]
     res = company_roi(
-        spec, ["energy_optimisation"], replications=3, seed=9, sample_effects=False, **FAST
+        spec,
+        ["energy_optimisation"],
+        replications=3,
+        seed=9,
+        sample_effects=False,
+        noise="run",
+        **FAST,
     )
     base = common_form(spec, LEVERS["predictive_maintenance"])
     applied = lever_apply("energy_optimisation")(base, lever, "typical", 9)
@@ -129,6 +135,47 @@ def test_energy_savings_are_the_tariff_bill_difference_of_the_two_profiles():
     kw = lever.compute_kw_edge.typical
     grid, price = res.inputs["grid_factor_t_per_mwh"], res.inputs["carbon_price_krw_per_t"]
     np.testing.assert_allclose(carbon, (-mwh - kw * 8.76) * grid * price, rtol=1e-9)
+
+
+def test_a_years_noise_shrinks_each_change_towards_its_mean():
+    """_year_noise: the plain line's values and each set's change against it, pair by pair,
+    keep their means and deviate from them by the factor given; replications a set did not
+    run stay empty."""
+    rng = np.random.default_rng(0)
+    none = {"energy_mwh": rng.normal(10, 1, 6), "profile": rng.normal(50, 5, (6, 4))}
+    lever = {k: v - 0.5 + rng.normal(0, 0.2, v.shape) for k, v in none.items()}
+    side = {
+        k: np.where(np.arange(6).reshape((-1,) + (1,) * (v.ndim - 1)) < 3, v + 1, np.nan)
+        for k, v in lever.items()
+    }
+    q = {
+        (("none", ""), "base"): none,
+        (("x", "typical"), "base"): lever,
+        (("x", "high"), "base"): side,
+    }
+    q.update({(key, "sat"): v for (key, _), v in list(q.items())})
+    out = _year_noise(q, 0.1)
+    for k in none:
+        n0, n1 = none[k], out[("none", ""), "base"][k]
+        np.testing.assert_allclose(n1, n0.mean(0) + 0.1 * (n0 - n0.mean(0)))
+        d0 = lever[k] - none[k]
+        d1 = out[("x", "typical"), "base"][k] - n1
+        np.testing.assert_allclose(d1, d0.mean(0) + 0.1 * (d0 - d0.mean(0)))
+        e0 = (side[k] - none[k])[:3]
+        e1 = (out[("x", "high"), "base"][k] - n1)[:3]
+        np.testing.assert_allclose(e1, e0.mean(0) + 0.1 * (e0 - e0.mean(0)))
+        assert np.all(np.isnan(out[("x", "high"), "base"][k][3:]))
+
+
+def test_a_years_noise_narrows_the_npv_range_not_the_kpi_intervals():
+    kw = dict(replications=4, seed=8, **FAST)
+    run = company_roi(line(defect_rate=0.05), ["yield_optimisation"], noise="run", **kw)
+    year = company_roi(line(defect_rate=0.05), ["yield_optimisation"], **kw)
+    a, b = run.sets["yield_optimisation"], year.sets["yield_optimisation"]
+    for key, v in a.kpis.items():
+        np.testing.assert_array_equal(v, b.kpis[key])
+    assert b.npv.std() < a.npv.std()
+    assert b.npv.mean() == pytest.approx(a.npv.mean(), rel=0.1)
 
 
 def test_same_seed_same_result_whatever_the_workers():
