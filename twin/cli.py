@@ -16,6 +16,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from twin.cli_compare import COMMANDS as COMPARE_COMMANDS
+from twin.cli_compare import add_parsers as add_compare_parsers
 from twin.cli_complex import COMMANDS, add_parsers
 from twin.cli_roi import COMMANDS as ROI_COMMANDS
 from twin.cli_roi import add_parsers as add_roi_parsers
@@ -179,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub, _int_in, _positive_float, _nonneg_float)
     add_scenario_parsers(sub, _int_in, _positive_float)
     add_sweep_parsers(sub, _int_in, _positive_float)
+    add_compare_parsers(sub, _int_in, _positive_float)
     add_roi_parsers(sub)
     return parser
 
@@ -228,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             **COMMANDS,
             **SCENARIO_COMMANDS,
             **SWEEP_COMMANDS,
+            **COMPARE_COMMANDS,
             **ROI_COMMANDS,
         }
         return commands[args.command](args)
