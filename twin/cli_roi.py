@@ -209,6 +209,15 @@ def _pm(iv: dict[str, float | None], f: float = 1.0) -> str:
     return f"{_g(mean * f, True)} ± {_g((hi - lo) / 2 * f)}"
 
 
+def _mean_pm(iv: dict[str, float | None]) -> str:
+    """A mean amount and its 95 % half-width, million KRW."""
+    if iv["mean"] is None:
+        return "–"
+    if iv["ci_low"] is None:
+        return _m(iv["mean"], True)
+    return f"{_m(iv['mean'], True)} ± {_m((iv['ci_high'] - iv['ci_low']) / 2)}"
+
+
 def _print(doc: dict[str, Any], console: Any) -> None:
     from rich import box
     from rich.table import Table
@@ -237,7 +246,7 @@ def _print(doc: dict[str, Any], console: Any) -> None:
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for col in ("Lever", "P10", "P50", "P90", "P(NPV > 0)", "Payback ≤ 3 y", "IRR", "BCR"):
+    for col in ("Lever", "P10", "P50", "P90", "Mean ± 95 %", "P(NPV > 0)", "Payback ≤ 3 y"):
         t.add_column(col, justify="left" if col == "Lever" else "right")
     for name, s in res.items():
         t.add_row(
@@ -245,14 +254,14 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             _m(s["npv_p10"], True),
             _m(s["npv_p50"], True),
             _m(s["npv_p90"], True),
+            _mean_pm(s["npv_mean_interval"]),
             _pct(s["p_npv_positive"]),
             _pct(s["p_payback_within_3y"]),
-            _pct(s["irr_median"]),
-            "–" if s["bcr_median"] is None else f"{s['bcr_median']:.2f}",
         )
     console.print(t)
     b = Table(
-        title=f"Costs and steady-state benefits per year, million KRW, {per} (medians)",
+        title=f"Costs and steady-state benefits per year, million KRW, {per}; IRR and "
+        "benefit-cost ratio (medians)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -263,7 +272,7 @@ def _print(doc: dict[str, Any], console: Any) -> None:
         if any(abs(s["annual_benefit_median"][k]) >= 0.05 * MKRW for s in res.values())
     ]
     b.add_column("Lever", min_width=11)
-    for col in ("capex", "opex", *shown):
+    for col in ("capex", "opex", *shown, "IRR", "BCR"):
         b.add_column(col, justify="right")
     for name, s in res.items():
         ben = s["annual_benefit_median"]
@@ -272,6 +281,8 @@ def _print(doc: dict[str, Any], console: Any) -> None:
             _m(s["capex_median"]),
             _m(s["opex_median"]),
             *(_m(ben[k], True) for k in shown),
+            _pct(s["irr_median"]),
+            "–" if s["bcr_median"] is None else f"{s['bcr_median']:.2f}",
         )
     console.print(b)
     hidden = [k for k in BENEFITS if k not in shown]

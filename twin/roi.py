@@ -69,7 +69,7 @@ import math
 import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -401,6 +401,9 @@ class SetResult:
         line, at the line's operating point and at saturating demand.
     quality
         The lever models' measured quality (typical preset).
+    npv_run
+        Per replication, the NPV with each run scaled to a year as it is (``noise="year"``
+        only; else :attr:`npv` is that): the mean NPV's interval comes from it.
     """
 
     name: str
@@ -415,6 +418,7 @@ class SetResult:
     flows: dict[str, np.ndarray]
     kpis: dict[tuple[str, str], np.ndarray]
     quality: dict[str, Any]
+    npv_run: np.ndarray | None = None
 
     def summary(self) -> dict[str, Any]:
         """NPV P10 / P50 / P90 and mean, probability of payback within :data:`PAYBACK_YEARS`,
@@ -429,6 +433,9 @@ class SetResult:
             "npv_p50": float(p50),
             "npv_p90": float(p90),
             "npv_mean": float(np.mean(self.npv)),
+            "npv_mean_interval": mean_interval(
+                (self.npv if self.npv_run is None else self.npv_run).tolist()
+            ),
             "p_npv_positive": float(np.mean(self.npv > 0)),
             "p_payback_within_3y": float(np.mean(paid)),
             "payback_years_median": _nan_median(self.payback_years),
@@ -931,7 +938,6 @@ def company_roi(
         money_pts = _set_points(
             _year_noise(q, math.sqrt(float(days) / 365.0)), names, draws, headroom
         )
-    none_op = money_pts["none"][0]
     start = REFERENCE_MONDAY + dt.timedelta(days=float(warmup_days))
     price, rho = _mix(spec)
     money = _Money(
@@ -946,61 +952,26 @@ def company_roi(
         carbon_price=carbon,
         kw_year_krw=annual_bill_krw(tariff, np.ones(7 * 96), start).total_krw,
     )
-    none_bill = money.bills(none_op["profile"])
-
-    singles: dict[str, dict[str, Any]] = {}
-    sets: dict[str, SetResult] = {}
-    notes: list[str] = []
-    for n in names:
-        op = money_pts[n][0]
-        lv = lever_specs[n]
-        t = draws[n]
-        compute_kw = _at(lv.compute_kw_edge, t)
-        annual, avoided_t = money.annual(
-            op, none_op, money.bills(op["profile"]), none_bill, compute_kw
-        )
-        singles[n] = {
-            "annual": annual,
-            "avoided_t": avoided_t,
-            "capex": _at(lv.capex_krw, t),
-            "opex": _at(lv.opex_krw_per_year, t) + compute_kw * money.kw_year_krw,
-            "ramp": _at(lv.ramp_up_months, t),
-            "compute_t": compute_kw * HOURS_PER_YEAR / 1000.0 * grid,
-        }
-        quality = dict(next(u for u in units if u.key == (n, "typical")).quality)
-        if next(u for u in units if u.key == (n, "typical")).alias:
-            notes.append(f"{n}: the lever finds nothing to act on in this line (no change)")
-        sets[n] = _set_result(
-            n,
-            (n,),
-            [singles[n]],
-            None,
-            years,
-            discount_rate,
-            scale,
-            money,
-            _kpi_changes(pts[n], pts["none"], money.year_factor),
-            quality,
-        )
-    if len(names) > 1:
-        op = money_pts[BUNDLE][0]
-        compute_kw = sum(_at(lever_specs[n].compute_kw_edge, draws[n]) for n in names)
-        annual, _ = money.annual(op, none_op, money.bills(op["profile"]), none_bill, compute_kw)
-        interaction = {k: annual[k] - sum(singles[n]["annual"][k] for n in names) for k in BENEFITS}
-        slowest = np.max([singles[n]["ramp"] for n in names], axis=0)
-        quality = next(u for u in units if u.key == (BUNDLE, "typical")).quality
-        sets[BUNDLE] = _set_result(
-            BUNDLE,
-            names,
-            [singles[n] for n in names],
-            (interaction, slowest),
-            years,
-            discount_rate,
-            scale,
-            money,
-            _kpi_changes(pts[BUNDLE], pts["none"], money.year_factor),
-            quality,
-        )
+    quality = {u.key[0]: dict(u.quality) for u in units if u.key[1] == "typical"}
+    priced = dict(
+        names=names,
+        draws=draws,
+        lever_specs=lever_specs,
+        money=money,
+        years=years,
+        rate=discount_rate,
+        scale=scale,
+        quality=quality,
+    )
+    sets = _priced_sets(money_pts, pts, **priced)
+    if noise == "year":  # the mean's interval comes from the runs as they are
+        runs = _priced_sets(pts, pts, **priced)
+        sets = {n: replace(s, npv_run=runs[n].npv) for n, s in sets.items()}
+    notes: list[str] = [
+        f"{n}: the lever finds nothing to act on in this line (no change)"
+        for n in names
+        if next(u for u in units if u.key == (n, "typical")).alias
+    ]
     notes += _rare_event_notes(sets, q[("none", ""), "base"], float(days), noise)
     sat_out = float(np.mean(q[("none", ""), "sat"]["revenue"]))
     base_out = float(np.mean(q[("none", ""), "base"]["revenue"]))
@@ -1032,7 +1003,7 @@ def company_roi(
             "noise": noise,
             "tariff": tariff.name,
         },
-        baseline=_baseline(*pts["none"], none_bill, money, scale),
+        baseline=_baseline(*pts["none"], money, scale),
         sets=sets,
         draws=draws,
         notes=notes,
@@ -1071,6 +1042,70 @@ def _rare_event_notes(
                 f"levers); {what}"
             )
     return out
+
+
+def _priced_sets(
+    points: Mapping[str, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+    kpi_points: Mapping[str, tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+    *,
+    names: tuple[str, ...],
+    draws: Mapping[str, np.ndarray],
+    lever_specs: Mapping[str, LeverSpec],
+    money: _Money,
+    years: int,
+    rate: float,
+    scale: float,
+    quality: Mapping[str, dict[str, Any]],
+) -> dict[str, SetResult]:
+    """Benefits, costs and cash flows of each lever and the bundle, per replication.
+
+    ``points``: the quantities the money comes from; ``kpi_points``: those the KPI changes
+    are reported from (see :func:`_set_points`).
+    """
+    none_op = points["none"][0]
+    none_bill = money.bills(none_op["profile"])
+    singles: dict[str, dict[str, Any]] = {}
+    sets: dict[str, SetResult] = {}
+    for n in names:
+        op = points[n][0]
+        lv, t = lever_specs[n], draws[n]
+        compute_kw = _at(lv.compute_kw_edge, t)
+        annual, avoided_t = money.annual(
+            op, none_op, money.bills(op["profile"]), none_bill, compute_kw
+        )
+        singles[n] = {
+            "annual": annual,
+            "avoided_t": avoided_t,
+            "capex": _at(lv.capex_krw, t),
+            "opex": _at(lv.opex_krw_per_year, t) + compute_kw * money.kw_year_krw,
+            "ramp": _at(lv.ramp_up_months, t),
+            "compute_t": compute_kw * HOURS_PER_YEAR / 1000.0 * money.grid,
+        }
+        kpis = _kpi_changes(kpi_points[n], kpi_points["none"], money.year_factor)
+        sets[n] = _set_result(
+            n, (n,), [singles[n]], None, years, rate, scale, money, kpis, quality[n]
+        )
+    if len(names) > 1:
+        op = points[BUNDLE][0]
+        compute_kw = sum(_at(lever_specs[n].compute_kw_edge, draws[n]) for n in names)
+        annual, _ = money.annual(op, none_op, money.bills(op["profile"]), none_bill, compute_kw)
+        interaction = {k: annual[k] - sum(singles[n]["annual"][k] for n in names) for k in BENEFITS}
+        slowest = np.max([singles[n]["ramp"] for n in names], axis=0)
+        kpis = _kpi_changes(kpi_points[BUNDLE], kpi_points["none"], money.year_factor)
+        parts = [singles[n] for n in names]
+        sets[BUNDLE] = _set_result(
+            BUNDLE,
+            names,
+            parts,
+            (interaction, slowest),
+            years,
+            rate,
+            scale,
+            money,
+            kpis,
+            quality[BUNDLE],
+        )
+    return sets
 
 
 def _kpi_changes(
@@ -1166,7 +1201,6 @@ def _set_result(
 def _baseline(
     op: dict[str, np.ndarray],
     sat: dict[str, np.ndarray],
-    bill: np.ndarray,
     money: _Money,
     scale: float,
 ) -> dict[str, Any]:
@@ -1184,7 +1218,7 @@ def _baseline(
         "output_krw_per_year": float(np.mean(op["revenue"]) * k),
         "capacity_output_krw_per_year": float(np.mean(sat["revenue"]) * k),
         "good_units_per_year": float(np.mean(op["good_units"]) * k),
-        "electricity_bill_krw_per_year": float(np.mean(bill)),
+        "electricity_bill_krw_per_year": float(np.mean(money.bills(op["profile"]))),
         "mean_price_krw": money.price,
         "material_share_of_price": money.rho,
         "lines": scale,
