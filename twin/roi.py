@@ -24,11 +24,13 @@ it considers. Orchestration, in three steps:
    with the same ``t``: a Lighthouse-grade deployment costs more and pays more.
 3. **A year's noise.** One run is a week; scaled to a year as it is, its luck (a week
    without breakdowns, two escapes instead of one) would be taken to repeat all year. By
-   default (``noise="year"``) each replication's deviation from the mean across replications
-   is scaled by ``sqrt(days / 365)``, the noise of a year of independent weeks, for the plain
-   line and, pair by pair, for each lever set's change against it (:func:`_year_noise`).
-   The NPV range then reflects the levers' effect ranges and a year's variation, not a
-   week's; ``noise="run"`` keeps the runs as they are.
+   default (``noise="year"``) each replication's deviation from the mean across the ``R``
+   replications is scaled by ``sqrt(days / 365 + 1 / R)``, for the plain line and, pair by
+   pair, for each lever set's change against it (:func:`_year_noise`): the variance of a
+   future year's outcome around the estimated mean is that of a year of independent runs
+   (``days / 365`` of one run's) plus the estimate's own (``1 / R`` of it). The NPV range
+   then reflects the levers' effect ranges, a year's variation and how well ``R`` runs pin
+   down the mean, not one week's luck; ``noise="run"`` keeps the runs as they are.
 4. **Money.** Per replication, the line runs at its operating point: output is the demand
    (``1 + headroom`` times the no-lever output: the market takes that much more) capped by
    capacity, every other quantity follows output along the line between the base and the
@@ -546,12 +548,13 @@ def _stack(records: Mapping[int, dict[str, Any]], reps: int, bins: int) -> dict[
 def _year_noise(
     q: dict[tuple[tuple[str, str], str], dict[str, np.ndarray]], shrink: float
 ) -> dict[tuple[tuple[str, str], str], dict[str, np.ndarray]]:
-    """Simulation noise of a year of operation rather than of one run scaled to a year.
+    """Simulation noise of a future year of operation rather than of one run scaled to a year.
 
     Per demand level, the plain line's quantities move towards their mean across
-    replications by ``shrink`` (``sqrt(days / 365)``: a year is ``365 / days`` independent
-    runs' worth of noise), and every lever set's change against the plain line, replication
-    by replication, towards its mean over the replications the set ran. Pairs stay pairs;
+    replications by ``shrink`` (``sqrt(days / 365 + 1 / R)``: a year is ``365 / days``
+    independent runs' worth of noise, and the mean of ``R`` runs is itself uncertain), and
+    every lever set's change against the plain line, replication by replication, towards its
+    mean over the replications the set ran. Pairs stay pairs;
     means are unchanged (up to the tariff's peak, a maximum); a change that is the same in
     every replication is untouched.
     """
@@ -850,8 +853,9 @@ def company_roi(
         Place each lever's effect between its presets per replication (``False``: every
         replication at ``typical``).
     noise
-        ``"year"``: each replication carries the simulation noise of a year of operation
-        (:func:`_year_noise`: one run's deviation from the mean times ``sqrt(days / 365)``);
+        ``"year"``: each replication carries the simulation noise of a future year of
+        operation (:func:`_year_noise`: one run's deviation from the mean times
+        ``sqrt(days / 365 + 1 / replications)``);
         ``"run"``: one run's result scaled to a year as it is, which overstates how much a
         year can vary (a lucky week repeated 52 times).
     workers
@@ -936,7 +940,7 @@ def company_roi(
     money_pts = pts
     if noise == "year":  # money: a year's noise (the intervals of the mean stay the runs')
         money_pts = _set_points(
-            _year_noise(q, math.sqrt(float(days) / 365.0)), names, draws, headroom
+            _year_noise(q, math.sqrt(float(days) / 365.0 + 1.0 / reps)), names, draws, headroom
         )
     start = REFERENCE_MONDAY + dt.timedelta(days=float(warmup_days))
     price, rho = _mix(spec)
