@@ -40,15 +40,16 @@ it considers. Orchestration, in three steps:
    - ``energy``: the KEPCO time-of-use bill (:func:`twin.economics.annual_bill_krw`: energy
      charge by period, climate-environment and fuel-adjustment charges, and the demand
      charge on the peak 15-minute kW) of the no-lever profile minus the lever's;
-   - ``scrap``: materials of scrapped units avoided, i.e. the change of materials bought
-     beyond what added sales need (``-(dMaterial - rho dRevenue)``, ``rho`` the product mix's
-     material share of the price);
+   - ``scrap``: materials of scrapped units avoided (scrapped units at the product mix's
+     mean material cost; the change of all materials bought would add the noise of which
+     lots happen to finish inside the measured week);
    - ``escapes``: escaped defects avoided at ``escape_cost_factor`` x the mix's mean price
      (``data/value_added.yaml``);
    - ``repairs``: breakdown and planned repair machine-hours avoided at a cost per repair
      hour (no repair-cost data exist: :data:`REPAIR_KRW_PER_H`, an estimate, a parameter);
-   - ``margin``: contribution of added output, ``(1 - rho) dRevenue``; zero at the default
-     headroom of 0 (the market takes no more than the line makes now);
+   - ``margin``: contribution of added output, ``(1 - rho) dRevenue`` (``rho``: the mix's
+     material share of the price); zero at the default headroom of 0 (the market takes no
+     more than the line makes now);
    - ``carbon``: avoided tCO2 (electricity saved minus the lever's edge compute) at the grid
      factor, valued at a carbon price (defaults: ``scenarios/defaults.yaml``).
 
@@ -552,29 +553,38 @@ def _year_noise(
 
     Per demand level, the plain line's quantities move towards their mean across
     replications by ``shrink`` (``sqrt(days / 365 + 1 / R)``: a year is ``365 / days``
-    independent runs' worth of noise, and the mean of ``R`` runs is itself uncertain), and
-    every lever set's change against the plain line, replication by replication, towards its
-    mean over the replications the set ran. Pairs stay pairs;
-    means are unchanged (up to the tariff's peak, a maximum); a change that is the same in
-    every replication is untouched.
+    independent runs' worth of noise, and the mean of ``R`` runs is itself uncertain), and so
+    does every pair's difference, replication by replication, towards its mean over the
+    replications the pair ran: a lever at ``typical`` and the bundle against the plain line,
+    a lever at ``low`` or ``high`` against the same lever at ``typical`` (the pairs the
+    effect draws interpolate between, so their common noise still cancels). Means are
+    unchanged (up to the tariff's peak, a maximum); a difference that is the same in every
+    replication is untouched.
     """
+
+    def moved(vals: dict[str, np.ndarray], ref: dict[str, np.ndarray], ref_y: dict):
+        out = {}
+        for k, v in vals.items():
+            d = v - ref[k]
+            ran = ~np.isnan(d.reshape(d.shape[0], -1)[:, 0])
+            mean = d[ran].mean(axis=0) if ran.any() else 0.0
+            out[k] = ref_y[k] + mean + shrink * (d - mean)
+        return out
+
     out = dict(q)
+    none_key = ("none", "")
     for which in _DEMANDS:
-        none = q[("none", ""), which]
-        none_y = {k: v.mean(axis=0) + shrink * (v - v.mean(axis=0)) for k, v in none.items()}
+        none = q[none_key, which]
+        out[none_key, which] = {
+            k: v.mean(axis=0) + shrink * (v - v.mean(axis=0)) for k, v in none.items()
+        }
+        for (key, w), vals in q.items():  # typical presets and the bundle first
+            if w == which and key != none_key and key[1] == "typical":
+                out[key, w] = moved(vals, none, out[none_key, which])
         for (key, w), vals in q.items():
-            if w != which:
-                continue
-            if key == ("none", ""):
-                out[key, w] = none_y
-                continue
-            moved = {}
-            for k, v in vals.items():
-                d = v - none[k]
-                ran = ~np.isnan(d.reshape(d.shape[0], -1)[:, 0])
-                mean = d[ran].mean(axis=0) if ran.any() else 0.0
-                moved[k] = none_y[k] + mean + shrink * (d - mean)
-            out[key, w] = moved
+            if w == which and key[1] in ("low", "high"):
+                typ = (key[0], "typical"), which
+                out[key, w] = moved(vals, q[typ], out[typ])
     return out
 
 
@@ -681,7 +691,7 @@ class _Money:
         compute_t = compute_kw * HOURS_PER_YEAR / 1000.0 * self.grid
         out = {
             "energy": ref_bill - bill,
-            "scrap": -(d["material"] - self.rho * d["revenue"]),
+            "scrap": -self.rho * self.price * d["scrap_units"],
             "escapes": -self.escape_factor * self.price * d["escaped_units"],
             "repairs": -self.repair_krw_per_h * d_repair,
             "margin": (1.0 - self.rho) * d["revenue"],

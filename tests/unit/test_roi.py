@@ -138,9 +138,9 @@ def test_energy_savings_are_the_tariff_bill_difference_of_the_two_profiles():
 
 
 def test_a_years_noise_shrinks_each_change_towards_its_mean():
-    """_year_noise: the plain line's values and each set's change against it, pair by pair,
-    keep their means and deviate from them by the factor given; replications a set did not
-    run stay empty."""
+    """_year_noise: the plain line's values, each lever's change against it and each side
+    preset's change against the lever's typical preset, pair by pair, keep their means and
+    deviate from them by the factor given; replications a preset did not run stay empty."""
     rng = np.random.default_rng(0)
     none = {"energy_mwh": rng.normal(10, 1, 6), "profile": rng.normal(50, 5, (6, 4))}
     lever = {k: v - 0.5 + rng.normal(0, 0.2, v.shape) for k, v in none.items()}
@@ -161,8 +161,8 @@ def test_a_years_noise_shrinks_each_change_towards_its_mean():
         d0 = lever[k] - none[k]
         d1 = out[("x", "typical"), "base"][k] - n1
         np.testing.assert_allclose(d1, d0.mean(0) + 0.1 * (d0 - d0.mean(0)))
-        e0 = (side[k] - none[k])[:3]
-        e1 = (out[("x", "high"), "base"][k] - n1)[:3]
+        e0 = (side[k] - lever[k])[:3]
+        e1 = (out[("x", "high"), "base"][k] - out[("x", "typical"), "base"][k])[:3]
         np.testing.assert_allclose(e1, e0.mean(0) + 0.1 * (e0 - e0.mean(0)))
         assert np.all(np.isnan(out[("x", "high"), "base"][k][3:]))
 
