@@ -471,6 +471,7 @@ def run_study(
     progress: ProgressFn | None = None,
     prepare_progress: Callable[[str], None] | None = None,
     store: TaskStore | None = None,
+    inputs: Inputs | None = None,
 ) -> StudyResult:
     """Evaluate every point, serving finished ones from the store.
 
@@ -500,6 +501,9 @@ def run_study(
     store
         Where finished points are kept (default: ``points`` under the run cache,
         ``GUMI_TWIN_CACHE`` or ``.cache/``).
+    inputs
+        Inputs already prepared for ``base`` and ``settings`` (with the low and high runs
+        if the points move effects); default: :func:`twin.scenario_run.prepare`.
     """
     t0 = time.perf_counter()
     store = store or TaskStore(_cache_root() / "points")
@@ -522,15 +526,16 @@ def run_study(
             if run.workers > 1 or scheduler:
                 execution = f"dask ({scheduler or 'LocalCluster'}, {run.workers} workers)"
             t1 = time.perf_counter()
-            inputs = prepare(
-                base,
-                settings,
-                source=source,
-                use_cache=use_cache,
-                progress=prepare_progress,
-                workers=workers,
-                with_ranges=any(p.effects for p in todo),
-            )
+            if inputs is None:
+                inputs = prepare(
+                    base,
+                    settings,
+                    source=source,
+                    use_cache=use_cache,
+                    progress=prepare_progress,
+                    workers=workers,
+                    with_ranges=any(p.effects for p in todo),
+                )
             t2 = time.perf_counter()
             t_prepare = t2 - t1
             # Serial: one point per task (finest resume). Dask: about four tasks per worker,
