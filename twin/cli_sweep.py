@@ -43,7 +43,8 @@ def _execution_args(p: argparse.ArgumentParser, int_in: Callable) -> None:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="project the points on an existing Dask cluster, e.g. tcp://10.0.0.5:8786",
+        help="project the points on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (its "
+        "workers need this checkout's twin package and the same library versions)",
     )
     p.add_argument(
         "--no-cache", action="store_true", help="recompute archetype runs and stored points"
@@ -87,10 +88,17 @@ def add_parsers(
         help="an uncertain input and its range (repeat; default: lever effects, adoption "
         "ceilings, demand growth, grid factor, data-cluster GPUs)",
     )
-    t.add_argument("--replications", type=int_in(2, 200), default=5)
-    t.add_argument("--days", type=positive, default=7.0)
+    t.add_argument(
+        "--replications", type=int_in(2, 200), default=5, help="per archetype run (default 5)"
+    )
+    t.add_argument("--days", type=positive, default=7.0, help="measured days per run (default 7)")
     t.add_argument("--seed", type=int_in(0, 2**31 - 1), default=None, help="default: scenario's")
-    t.add_argument("--design-seed", type=int_in(0, 2**31 - 1), default=0)
+    t.add_argument(
+        "--design-seed",
+        type=int_in(0, 2**31 - 1),
+        default=0,
+        help="seed of the Morris/Sobol sample and its bootstrap intervals (default 0)",
+    )
     _execution_args(t, int_in)
     t.add_argument("--out", default=None, help="default: results/sensitivity/<scenario>-<kpi>")
 
@@ -209,7 +217,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         f"point's zero-adoption baseline in {year} across the points",
         title_justify="left",
     )
-    for col in ("KPI", "min", "median", "max", "at the widest point, 95 % half-width"):
+    for col in ("KPI", "min", "median", "max", "widest 95 % half-width"):
         t.add_column(col, justify="left" if col == "KPI" else "right")
     last = table[table["year"] == year]
     for kpi in sweep.kpis:
@@ -237,7 +245,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 def _print_cv(console: Any, cv: Any) -> None:
     from rich.table import Table
 
-    t = Table(title="Surrogate, 5-fold cross-validated", title_justify="left")
+    t = Table(
+        title="Surrogate (Gaussian process), k-fold cross-validated error of the difference "
+        "to the baseline",
+        title_justify="left",
+    )
     for col in ("KPI", "year", "R²", "RMSE", "RMSE / spread"):
         t.add_column(col, justify="left" if col == "KPI" else "right")
     for _, r in cv.iterrows():

@@ -7,7 +7,10 @@ Orchestration plumbing for sweeps (:mod:`twin.sweep`):
   (serial), on a Dask ``LocalCluster`` of worker processes, or on an existing Dask cluster.
   ``shared`` (e.g. the prepared inputs of a projection) is shipped to the workers once
   (``client.scatter``), never per task. Results do not depend on where a task ran: tasks are
-  pure functions of their arguments and name their random streams.
+  pure functions of their arguments and name their random streams. An existing cluster's
+  workers must import the same ``twin`` package and library versions as this process.
+  Scripts that start a local cluster need the ``if __name__ == "__main__":`` guard where
+  workers are spawned (macOS, Windows).
 - :class:`TaskStore` keeps one finished task's result per key, written atomically (a crash
   or Ctrl-C never leaves a half-written entry), so an interrupted study resumes where it
   stopped.
