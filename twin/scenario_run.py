@@ -58,7 +58,9 @@ __all__ = [
     "bottleneck_table",
     "data_digest",
     "effect_draws",
+    "git_commit",
     "load_levers",
+    "package_versions",
     "prepare",
     "project_scenario",
     "run_scenario",
@@ -711,7 +713,7 @@ def bottleneck_table(
     return sel.head(top).reset_index(drop=True)
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     """The checkout's commit (with ``-dirty`` when files are modified), or ``None``."""
     import subprocess
 
@@ -732,11 +734,28 @@ def _git_commit() -> str | None:
     return (sha + ("-dirty" if dirty else "")) or None
 
 
-def _package_versions() -> dict[str, str]:
+#: The packages whose versions a manifest records.
+RECORDED_PACKAGES = (
+    "simpy",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "scikit-learn",
+    "networkx",
+    "geopandas",
+    "salib",
+    "dask",
+    "distributed",
+)
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of :data:`RECORDED_PACKAGES` (those that are installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for name in ("simpy", "numpy", "scipy", "pandas", "scikit-learn", "networkx", "geopandas"):
+    for name in RECORDED_PACKAGES:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
@@ -767,9 +786,9 @@ def write_results(result: ScenarioResult, out: str | Path) -> Path:
         "settings": asdict(result.settings),
         "version": __version__,
         "inputs_digest": data_digest(),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "python": platform.python_version(),
-        "packages": _package_versions(),
+        "packages": package_versions(),
         "lever_quality": result.quality,
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))

@@ -46,7 +46,6 @@ import itertools
 import json
 import math
 import platform
-import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -71,6 +70,8 @@ from twin.scenario_run import (
     Inputs,
     data_digest,
     effect_draws,
+    git_commit,
+    package_versions,
     prepare,
     project_scenario,
     summary_table,
@@ -814,48 +815,6 @@ def sweep_table(
 # --- provenance and writing ----------------------------------------------------------------
 
 
-def _git_commit() -> str | None:
-    try:
-        root = repo_root()
-        sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        ).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return (sha + ("-dirty" if dirty else "")) or None
-
-
-def _packages() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in (
-        "numpy",
-        "scipy",
-        "pandas",
-        "pyarrow",
-        "simpy",
-        "scikit-learn",
-        "salib",
-        "dask",
-        "distributed",
-        "geopandas",
-        "networkx",
-    ):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            continue
-    return out
-
-
 def provenance(base: Scenario, settings: RunSettings) -> dict[str, Any]:
     """What a study's manifest says about its inputs: the base scenario (canonical JSON and
     hash), settings and seed, the inputs' digest, versions and the git commit."""
@@ -866,9 +825,9 @@ def provenance(base: Scenario, settings: RunSettings) -> dict[str, Any]:
         "settings": asdict(settings),
         "inputs_digest": data_digest(),
         "version": __version__,
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "python": platform.python_version(),
-        "packages": _packages(),
+        "packages": package_versions(),
     }
 
 
