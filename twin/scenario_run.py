@@ -67,6 +67,7 @@ __all__ = [
     "run_units_count",
     "substation_table",
     "summary_table",
+    "write_folder_atomic",
     "write_results",
 ]
 
@@ -763,22 +764,41 @@ def package_versions() -> dict[str, str]:
     return out
 
 
+def write_folder_atomic(out: str | Path, files: dict[str, Callable[[Path], None]]) -> Path:
+    """Write ``files`` (name -> writer of that path) into a temporary folder beside ``out``
+    that replaces ``out`` only when every file is complete; on an error (or Ctrl-C) the
+    temporary folder is removed and ``out`` is left as it was."""
+    import shutil
+
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        for name, write in files.items():
+            write(tmp / name)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        old = target.with_name(f".old-{target.name}")
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, target)
+    return target
+
+
 def write_results(result: ScenarioResult, out: str | Path) -> Path:
-    """Write the results to the folder ``out`` atomically.
+    """Write the results to the folder ``out`` atomically (:func:`write_folder_atomic`).
 
     Files: ``results.parquet`` (tidy KPIs per case, year, complex, sector, replication),
     ``substations.parquet``, ``bottlenecks.csv``, ``summary.csv`` (:func:`summary_table`) and
     ``manifest.json`` (the scenario as canonical JSON and its hash, run settings and seed,
-    the inputs' digest, versions, git commit, each lever model's measured quality). They are
-    written into a temporary folder beside ``out`` that replaces it only when complete.
+    the inputs' digest, versions, git commit, each lever model's measured quality).
     """
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".run-", dir=target.parent))
-    result.tidy.to_parquet(tmp / "results.parquet", index=False)
-    result.substations.to_parquet(tmp / "substations.parquet", index=False)
-    result.bottlenecks.to_csv(tmp / "bottlenecks.csv", index=False)
-    summary_table(result).to_csv(tmp / "summary.csv", index=False)
     manifest = {
         "scenario": result.scenario.name,
         "scenario_hash": scenario_hash(result.scenario),
@@ -791,16 +811,13 @@ def write_results(result: ScenarioResult, out: str | Path) -> Path:
         "packages": package_versions(),
         "lever_quality": result.quality,
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1, default=str))
-    if target.exists():
-        import shutil
-
-        old = target.with_name(f".old-{target.name}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, target)
-    return target
+    return write_folder_atomic(
+        out,
+        {
+            "results.parquet": lambda p: result.tidy.to_parquet(p, index=False),
+            "substations.parquet": lambda p: result.substations.to_parquet(p, index=False),
+            "bottlenecks.csv": lambda p: result.bottlenecks.to_csv(p, index=False),
+            "summary.csv": lambda p: summary_table(result).to_csv(p, index=False),
+            "manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=1, default=str)),
+        },
+    )

@@ -75,6 +75,7 @@ from twin.scenario_run import (
     prepare,
     project_scenario,
     summary_table,
+    write_folder_atomic,
 )
 
 __all__ = [
@@ -831,33 +832,6 @@ def provenance(base: Scenario, settings: RunSettings) -> dict[str, Any]:
     }
 
 
-def _write_folder(out: str | Path, files: dict[str, Callable[[Path], None]]) -> Path:
-    """Write files into a temporary folder beside ``out`` that replaces it when complete."""
-    import os
-    import shutil
-    import tempfile
-
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        for name, write in files.items():
-            write(tmp / name)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    if target.exists():
-        old = target.with_name(f".old-{target.name}")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, target)
-    return target
-
-
 def write_sweep(
     sweep: Sweep,
     result: StudyResult,
@@ -911,7 +885,7 @@ def write_sweep(
         "manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=1, default=str)),
         **(extra or {}),
     }
-    return _write_folder(out, files)
+    return write_folder_atomic(out, files)
 
 
 # --- sensitivity ---------------------------------------------------------------------------
@@ -1174,7 +1148,7 @@ def write_sensitivity(result: SensitivityResult, out: str | Path) -> Path:
         "execution": result.study.execution,
         **provenance(result.base, result.settings),
     }
-    return _write_folder(
+    return write_folder_atomic(
         out,
         {
             "sensitivity.csv": lambda p: result.ranking.to_csv(p, index=False),
