@@ -5,6 +5,8 @@ Nothing here computes model results: it draws what it is given.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import geopandas as gpd
 import matplotlib
 
@@ -16,7 +18,16 @@ from matplotlib.patches import Patch
 
 from twin.spatial import METRIC_CRS
 
-__all__ = ["COMPLEX_COLOURS", "SECTOR_COLOURS", "complex_map_figure"]
+__all__ = [
+    "COMPLEX_COLOURS",
+    "KPIS",
+    "SCENARIO_COLOURS",
+    "SECTOR_COLOURS",
+    "STATUS_COLOURS",
+    "Kpi",
+    "complex_map_figure",
+    "scenario_colour",
+]
 
 SECTOR_COLOURS = {
     "electronics": "#1f77b4",
@@ -34,6 +45,50 @@ COMPLEX_COLOURS = {
     "4x": "#eeeeee",
     "5": "#fff2b2",
 }
+#: Scenario lines and bars, in the order scenarios are given (the first: the reference, grey
+#: only when it is the zero-adoption baseline, see :func:`scenario_colour`). Colour-blind safe
+#: (Okabe-Ito) and distinct on a projector.
+SCENARIO_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+BASELINE_COLOUR = "#7f7f7f"
+#: Data status of a figure (data/sources.csv): the same colours in the explorer and the deck.
+STATUS_COLOURS = {"published": "#009E73", "estimate": "#E69F00", "synthetic": "#CC79A7"}
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """How a complex KPI is shown: labels (English, Korean), the divisor and the unit."""
+
+    label: str
+    label_ko: str
+    divisor: float
+    unit: str
+
+
+#: Complex KPIs of a scenario result (columns of ``ScenarioResult.tidy`` plus the ratios of
+#: :data:`twin.compare.DERIVED`), in display order, shared by the explorer and the deck.
+KPIS = {
+    "output_krw": Kpi("Production", "생산액", 1e12, "tn KRW"),
+    "value_added_krw": Kpi("Value added", "부가가치", 1e12, "tn KRW"),
+    "productivity_mkrw": Kpi(
+        "Labour productivity (value added per employee)",
+        "노동생산성 (1인당 부가가치)",
+        1.0,
+        "M KRW",
+    ),
+    "electricity_mwh": Kpi("Electricity (factories)", "전력 사용량 (공장)", 1e3, "GWh"),
+    "peak_mw": Kpi("Peak demand (sum of sites)", "최대 수요전력 (사업장 합)", 1.0, "MW"),
+    "co2_t": Kpi("CO2", "CO2 배출량", 1e3, "kt"),
+    "ai_compute_mwh": Kpi("AI compute energy", "AI 연산 전력", 1e3, "GWh"),
+}
+
+
+def scenario_colour(index: int, name: str) -> str:
+    """Colour of the ``index``-th scenario shown (grey for the zero-adoption ``baseline``)."""
+    if name == "baseline":
+        return BASELINE_COLOUR
+    return SCENARIO_COLOURS[index % len(SCENARIO_COLOURS)]
+
+
 NOTICE = (
     "Complex outlines are APPROXIMATE (drawn around published anchor points, scaled to the "
     "official areas; not surveyed). Firms are SYNTHETIC, matched to published 2023 totals; "
