@@ -1,11 +1,17 @@
 """Gumi Twin explorer: ``streamlit run app.py``.
 
-Thin entry point: page config, then the pages in twin/ui (one page for now).
+Thin entry point: page config, then the pages in twin/ui (each module's ``render`` draws one
+page; layout only).
 """
 
 import streamlit as st
 
 from twin.ui.factory_page import render as factory_page
 
-st.set_page_config(page_title="Gumi Twin", layout="wide")
-st.navigation([st.Page(factory_page, title="Factory", icon="🏭", default=True)]).run()
+st.set_page_config(page_title="Gumi Twin", page_icon="🏭", layout="wide")
+
+# One line per page, in menu order (the first is the landing page).
+PAGES = [
+    st.Page(factory_page, title="Factory", icon="🏭", url_path="factory"),
+]
+st.navigation(PAGES).run()
