@@ -169,8 +169,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
             )
     _print_models(console, result.quality)
     print(
-        f"wrote {out}/results.parquet, substations.parquet, bottlenecks.csv, summary.csv, "
-        "manifest.json"
+        f"wrote {out}/results.parquet, substations.parquet, firms.parquet, bottlenecks.csv, "
+        "summary.csv, manifest.json"
     )
     return 0
 

@@ -239,12 +239,14 @@ class Projection:
     ``tidy``: per (year, complex, sector, replication) the KPIs; ``substations``: per (year,
     substation, replication) the sum of the firms' peak loads and the capacity;
     ``bottlenecks``: per (year, firm) the customers' output lost for want of that firm's
-    supplies (replication means), largest first.
+    supplies (replication means), largest first; ``firms``: per (year, firm) the replication
+    means of the firm's KPIs and the number of levers it uses (for maps and drill-downs).
     """
 
     tidy: pd.DataFrame
     substations: pd.DataFrame
     bottlenecks: pd.DataFrame
+    firms: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 DIRECT = "154kV-direct"
@@ -252,6 +254,8 @@ DIRECT = "154kV-direct"
 #: (yield levers) that inspection misses (vision): cutting each by half leaves a quarter, where
 #: adding the changes would leave less than none (measured with benchmarks/additivity.py).
 MULTIPLICATIVE = ("escaped_units",)
+#: Firm-level columns of :attr:`Projection.firms` (replication means).
+FIRM_KPIS = ("output_krw", "value_added_krw", "electricity_mwh", "peak_mw", "ai_compute_mwh")
 KPIS = ("output_krw", "good_units", "consumed_units", "escaped_units", "energy_mwh", "peak_kw")
 
 
@@ -392,7 +396,7 @@ def project(
     base_peak_mw = none["base", "peak_kw"][a_idx].mean(axis=1) * scale / 1000.0
     keys = firms[["complex_id", "sector"]].astype(str)
     codes, uniques = pd.MultiIndex.from_frame(keys).factorize()
-    rows, sub_rows, neck_rows = [], [], []
+    rows, sub_rows, neck_rows, firm_rows = [], [], [], []
     for year in years:
         f = (
             np.column_stack(
@@ -490,6 +494,16 @@ def project(
             }
         )
         rows.append(frame)
+        firm_rows.append(
+            pd.DataFrame(
+                {
+                    "year": year,
+                    "firm_id": firms["firm_id"].to_numpy(),
+                    **{c: out[c].mean(axis=1) for c in FIRM_KPIS},
+                    "levers_used": (f > 0).sum(axis=1),
+                }
+            )
+        )
         if grid is not None:
             sub = np.asarray(grid.substation_of, dtype=object).copy()
             sub[base_peak_mw > grid.direct_above_mw] = DIRECT
@@ -531,7 +545,7 @@ def project(
             ascending=[True, False, True],
             ignore_index=True,
         )
-    return Projection(tidy, subs, necks)
+    return Projection(tidy, subs, necks, pd.concat(firm_rows, ignore_index=True))
 
 
 def project_years(*args, **kwargs) -> pd.DataFrame:

@@ -14,8 +14,9 @@ import os
 import pickle
 import platform
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ class ScenarioResult:
     settings: RunSettings
     substations: pd.DataFrame  # case, year, substation_id, replication, load_mw, capacity_mw
     bottlenecks: pd.DataFrame  # case, year, firm_id, customer_output_lost_krw, ...
+    firms: pd.DataFrame = field(default_factory=pd.DataFrame)  # case, year, firm_id, KPI means
 
 
 def load_levers() -> dict[str, LeverSpec]:
@@ -136,7 +138,7 @@ def _cache_dir(kind: str) -> Path:
 
 
 #: Bumped whenever what a stored run or result holds changes, so old entries are not served.
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 
 def _key(*parts: Any) -> str:
@@ -235,6 +237,21 @@ class _Inline:
         return None
 
 
+@contextmanager
+def _cancel_on_error(pool: ProcessPoolExecutor | _Inline) -> Iterator[None]:
+    """Shut ``pool`` down; on an exception (Ctrl-C, a cancelled explorer run) drop the queued
+    tasks instead of running them all first (finished units are already stored)."""
+    try:
+        yield
+    except BaseException:
+        if isinstance(pool, ProcessPoolExecutor):
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        if isinstance(pool, ProcessPoolExecutor):
+            pool.shutdown(wait=True)
+
+
 def _run_units(
     units: list[_Unit],
     lever_specs: dict[str, LeverSpec],
@@ -255,7 +272,7 @@ def _run_units(
     pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
     pending: dict[Future, tuple[str, _Unit, bool]] = {}
     aliases: list[_Unit] = []
-    with pool:
+    with _cancel_on_error(pool):
 
         def submit_sims(u: _Unit) -> None:
             spec = u.applied.spec if u.applied else u.base_spec
@@ -546,7 +563,7 @@ def project_scenario(
         "grid": inputs.grid,
         "draws": draws,
     }
-    parts, subs, necks = [], [], []
+    parts, subs, necks, firm_parts = [], [], [], []
     for case, adopted in (("scenario", first), ("baseline", never)):
         proj = project(
             inputs.runs, firms, adopted, ramp, years, scenario.base_year, growth, edge, **extras
@@ -572,6 +589,8 @@ def project_scenario(
         subs.append(proj.substations)
         proj.bottlenecks.insert(0, "case", case)
         necks.append(proj.bottlenecks)
+        proj.firms.insert(0, "case", case)
+        firm_parts.append(proj.firms)
     quality = {a: {n: r.quality[n] for n in names} for a, r in inputs.runs.items()}
     return ScenarioResult(
         scenario,
@@ -580,6 +599,7 @@ def project_scenario(
         settings,
         pd.concat(subs, ignore_index=True),
         pd.concat(necks, ignore_index=True),
+        pd.concat(firm_parts, ignore_index=True),
     )
 
 
@@ -795,7 +815,8 @@ def write_results(result: ScenarioResult, out: str | Path) -> Path:
     """Write the results to the folder ``out`` atomically (:func:`write_folder_atomic`).
 
     Files: ``results.parquet`` (tidy KPIs per case, year, complex, sector, replication),
-    ``substations.parquet``, ``bottlenecks.csv``, ``summary.csv`` (:func:`summary_table`) and
+    ``substations.parquet``, ``firms.parquet`` (per case, year and firm: replication means
+    and levers used), ``bottlenecks.csv``, ``summary.csv`` (:func:`summary_table`) and
     ``manifest.json`` (the scenario as canonical JSON and its hash, run settings and seed,
     the inputs' digest, versions, git commit, each lever model's measured quality).
     """
@@ -816,6 +837,7 @@ def write_results(result: ScenarioResult, out: str | Path) -> Path:
         {
             "results.parquet": lambda p: result.tidy.to_parquet(p, index=False),
             "substations.parquet": lambda p: result.substations.to_parquet(p, index=False),
+            "firms.parquet": lambda p: result.firms.to_parquet(p, index=False),
             "bottlenecks.csv": lambda p: result.bottlenecks.to_csv(p, index=False),
             "summary.csv": lambda p: summary_table(result).to_csv(p, index=False),
             "manifest.json": lambda p: p.write_text(json.dumps(manifest, indent=1, default=str)),

@@ -380,3 +380,33 @@ def test_no_adoption_is_never_supply_limited():
     free = project(runs, firms, never, {"a": 12}, [2024, 2026], 2023, growth, **kw)
     pd.testing.assert_frame_equal(capped.tidy, free.tidy)
     assert capped.bottlenecks.empty
+
+
+def test_firm_table_sums_to_the_complex_totals_and_counts_levers():
+    none = LeverSetRuns(
+        side([100, 100], [10, 10], [11, 11], [0.5, 0.5], [20, 20], [1000, 1200]),
+        side([150, 150], [15, 15], [16, 16], [0.7, 0.7], [26, 26], [1400, 1500]),
+    )
+    lean = LeverSetRuns(
+        side([100, 100], [10, 10], [11, 11], [0.5, 0.5], [18, 18], [900, 1000]),
+        side([160, 160], [16, 16], [17, 17], [0.7, 0.7], [24, 24], [1300, 1400]),
+    )
+    runs = {"x": ArchetypeRuns(none, {"a": lean}, {})}
+    firms = firms_frame(
+        [
+            ("f1", "x", 2.0, "metals", "1"),
+            ("f2", "x", 3.0, "electronics", "1"),
+            ("f3", "x", 5.0, "electronics", "2"),
+        ]
+    )
+    first = {"a": pd.Series([2024, pd.NA, 2025], dtype="Int64")}
+    p = project(runs, firms, first, {"a": 0}, [2023, 2025], 2023, {}, value_added=VA)
+    per_firm = p.firms.groupby("year")[["output_krw", "electricity_mwh", "value_added_krw"]].sum()
+    # the firm table holds replication means: its sums are the mean of the complex totals
+    totals = p.tidy.groupby(["year", "replication"])[list(per_firm.columns)].sum()
+    pd.testing.assert_frame_equal(per_firm, totals.groupby("year").mean(), check_exact=False)
+    used = p.firms.set_index(["year", "firm_id"])["levers_used"]
+    assert used.to_dict() == {
+        (2023, "f1"): 0, (2023, "f2"): 0, (2023, "f3"): 0,
+        (2025, "f1"): 1, (2025, "f2"): 0, (2025, "f3"): 1,
+    }  # fmt: skip
