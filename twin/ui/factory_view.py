@@ -1,16 +1,25 @@
 """Presentation helpers for the Factory page: parsing uploads, labels, tables and figures.
 
-Nothing here imports streamlit or computes model results; these functions only turn the
-engine's outputs (:meth:`twin.experiment.FactoryRun.to_dict` and the load profile) into text,
-tables and plotly figures, so they can be unit-tested without a browser.
+Nothing here imports streamlit; these functions turn the engine's outputs
+(:meth:`twin.experiment.FactoryRun.to_dict`, the replications' state times and the load
+profile) into text, tables and plotly figures, so they can be unit-tested without a browser.
+Two helpers do more than draw: :func:`measure_lever_effects` runs the line with and without
+each lever through the domain API (the page calls it on demand), and :func:`stored` keeps the
+page's finished results under ``.cache/``, keyed by the data and the model code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import pickle
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,27 +30,47 @@ import yaml
 from twin.config import FactorySpec, parse_factory_spec
 from twin.config.loader import MAX_SPEC_BYTES, parse_yaml_text
 from twin.core.errors import InputError
+from twin.core.stats import mean_interval
+from twin.io.paths import data_dir, repo_root
 
 __all__ = [
     "BOTTLENECK_MARK",
+    "CHART_EFFECT_KPIS",
     "CHART_FONT_SIZE",
+    "EFFECT_KPIS",
     "HEADLINE_KPIS",
     "KPIS",
     "MAX_UPLOAD_BYTES",
+    "TIME_GROUPS",
     "KpiFormat",
     "card_texts",
     "data_status",
+    "effect_colour",
     "energy_figure",
+    "energy_sankey",
     "fmt_half_width",
     "fmt_kpi",
     "half_width",
     "kpi_table",
+    "lever_effects_figure",
+    "lever_effects_table",
+    "load_stored",
     "md_escape",
+    "mean_state_minutes",
+    "measure_lever_effects",
+    "model_digest",
+    "paired_change",
     "parse_upload",
     "profile_figure",
+    "short_label",
     "spec_summary",
+    "station_energy_kwh",
     "station_styler",
     "station_table",
+    "station_time_figure",
+    "store_dir",
+    "stored",
+    "time_shares",
 ]
 
 MAX_UPLOAD_BYTES = MAX_SPEC_BYTES
@@ -125,6 +154,7 @@ def spec_summary(spec: FactorySpec) -> dict[str, Any]:
         if prov is None
         else {"status": prov.status, "source": prov.source, "notes": prov.notes},
         "machines": {st.name: st.machines for st in spec.stations},
+        "power_kw": {st.name: st.power_kw.by_state() for st in spec.stations},
     }
 
 
@@ -522,3 +552,543 @@ def profile_figure(
     span = f"first {shown:g} days" if truncated else f"all {shown:g} measured days"
     title = f"15-minute load profile, {span} (kW)"
     return _style(fig, title, 420)
+
+
+# --------------------------------------------------------------------------- station time
+
+#: Engine states grouped for the station chart, in stacking order (left to right).
+TIME_GROUPS: dict[str, tuple[str, ...]] = {
+    "busy": ("processing",),
+    "setup": ("setup", "warmup"),
+    "blocked": ("blocked",),
+    "starved": ("idle", "standby"),
+    "down": ("failed", "maintenance"),
+}
+_GROUP_COLORS = {
+    "busy": "#2ca02c",
+    "setup": "#9467bd",
+    "blocked": "#e7ba52",
+    "starved": "#7f9fbf",
+    "down": "#d62728",
+}
+_GROUP_HELP = {
+    "busy": "processing a part",
+    "setup": "setup or warm-up",
+    "blocked": "done, waiting for room downstream",
+    "starved": "idle or standby, waiting for parts",
+    "down": "breakdown or planned repair",
+}
+
+
+def mean_state_minutes(reps: Sequence[Any]) -> dict[str, dict[str, float]]:
+    """Machine-minutes in each engine state per station, mean across replications.
+
+    Parameters
+    ----------
+    reps
+        The replications (:class:`twin.des.RepResult`) of one run; each station's
+        ``state_min`` sums the time of all its machines.
+    """
+    first = reps[0].stations
+    return {
+        name: {
+            state: float(np.mean([r.stations[name]["state_min"][state] for r in reps]))
+            for state in first[name]["state_min"]
+        }
+        for name in first
+    }
+
+
+def time_shares(state_min: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
+    """Share of scheduled machine time (all but ``off``) in each group of :data:`TIME_GROUPS`.
+
+    One row per station in route order; the groups of a row add up to 1 (NaN for a station
+    that was never scheduled).
+    """
+    rows = []
+    for name, states in state_min.items():
+        scheduled = sum(v for s, v in states.items() if s != "off")
+        row: dict[str, Any] = {"Station": name}
+        for group, members in TIME_GROUPS.items():
+            part = sum(states.get(s, 0.0) for s in members)
+            row[group] = part / scheduled if scheduled > 0 else np.nan
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Station", *TIME_GROUPS])
+
+
+def station_time_figure(shares: pd.DataFrame, bottleneck: str) -> go.Figure:
+    """Stacked horizontal bars: each station's scheduled time split by :data:`TIME_GROUPS`.
+
+    Stations run top to bottom in route order; the bottleneck's label is bold and marked.
+    """
+    labels = [f"<b>{n} ◀ bottleneck</b>" if n == bottleneck else str(n) for n in shares["Station"]]
+    fig = go.Figure()
+    for group in TIME_GROUPS:
+        pct = shares[group].to_numpy(dtype=float) * 100.0
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=pct,
+                name=group,
+                orientation="h",
+                marker_color=_GROUP_COLORS[group],
+                text=[f"{v:.0f} %" if v >= 7 else "" for v in np.nan_to_num(pct)],
+                textposition="inside",
+                insidetextanchor="middle",
+                textfont={"size": _TICK_FONT_SIZE},
+                hovertemplate=f"%{{y}}: %{{x:.1f}} % {group} ({_GROUP_HELP[group]})<extra></extra>",
+            )
+        )
+    fig.update_layout(barmode="stack", bargap=0.25)
+    fig.update_xaxes(title_text="Share of scheduled machine time (%)", range=[0, 100], dtick=20)
+    fig.update_yaxes(autorange="reversed")
+    _style(fig, "Where each station's time goes", 120 + 55 * max(len(labels), 2))
+    fig.update_layout(
+        showlegend=True,
+        legend={
+            "orientation": "h",
+            "yanchor": "bottom",
+            "y": 1.0,
+            "xanchor": "left",
+            "x": 0.0,
+            "font": {"size": _TICK_FONT_SIZE},
+            "traceorder": "normal",
+        },
+        margin={"t": 100},
+    )
+    return fig
+
+
+# --------------------------------------------------------------------------- energy flow
+
+
+def station_energy_kwh(
+    state_min: Mapping[str, Mapping[str, float]],
+    power_kw: Mapping[str, Mapping[str, float]],
+) -> dict[str, dict[str, float]]:
+    """kWh per station and state: machine-minutes in the state times one machine's power.
+
+    This is the engine's own integration (time in state x power, per machine), so the
+    stations' kWh of a state add up to that state's total in ``energy_by_state_kwh``.
+    """
+    return {
+        name: {s: minutes * float(power_kw[name].get(s, 0.0)) / 60.0 for s, minutes in st.items()}
+        for name, st in state_min.items()
+    }
+
+
+_SANKEY_MIN_SHARE = 1e-4  # flows below this share of the total are left out (unreadable)
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def energy_sankey(
+    station_kwh: Mapping[str, Mapping[str, float]], facility_kwh: float, days: float
+) -> go.Figure:
+    """Sankey of electricity: the grid feeds the stations and facility loads; each station's
+    energy splits by machine state. Values in kWh over the measured window."""
+    total = sum(sum(v.values()) for v in station_kwh.values()) + max(facility_kwh, 0.0)
+    cut = total * _SANKEY_MIN_SHARE
+    by_state: dict[str, float] = {}
+    for kwh in station_kwh.values():
+        for s, v in kwh.items():
+            by_state[s] = by_state.get(s, 0.0) + v
+    states = [s for s in by_state if by_state[s] > cut]
+    stations = [n for n, v in station_kwh.items() if sum(v.values()) > cut]
+    fac = facility_kwh > cut
+    nodes = ["grid", *stations, *(["facility"] if fac else []), *states]
+    index = {("station", n): 1 + i for i, n in enumerate(stations)}
+    index.update({("state", s): 1 + len(stations) + int(fac) + i for i, s in enumerate(states)})
+    node_kwh = [total, *(sum(station_kwh[n].values()) for n in stations)]
+    node_kwh += [facility_kwh] if fac else []
+    node_kwh += [by_state[s] for s in states]
+    labels = [
+        f"{'Grid' if i == 0 else _STATE_LABELS.get(n, n)}: {v:,.0f} kWh"
+        for i, (n, v) in enumerate(zip(nodes, node_kwh, strict=True))
+    ]
+    if fac:
+        labels[1 + len(stations)] = f"facility loads: {facility_kwh:,.0f} kWh"
+    colours = ["#444444"] + ["#1f77b4"] * len(stations)
+    colours += [_STATE_COLORS["facility"]] if fac else []
+    colours += [_STATE_COLORS.get(s, "#636efa") for s in states]
+    src, dst, val, col = [], [], [], []
+    for n in stations:
+        src.append(0)
+        dst.append(index["station", n])
+        val.append(sum(station_kwh[n].values()))
+        col.append("rgba(31,119,180,0.25)")
+    if fac:
+        src.append(0)
+        dst.append(1 + len(stations))
+        val.append(facility_kwh)
+        col.append(_rgba(_STATE_COLORS["facility"], 0.35))
+    for n in stations:
+        for s in states:
+            v = station_kwh[n].get(s, 0.0)
+            if v > cut:
+                src.append(index["station", n])
+                dst.append(index["state", s])
+                val.append(v)
+                col.append(_rgba(_STATE_COLORS.get(s, "#636efa"), 0.4))
+    fig = go.Figure(
+        go.Sankey(
+            valueformat=",.0f",
+            valuesuffix=" kWh",
+            node={
+                "label": labels,
+                "color": colours,
+                "pad": 14,
+                "thickness": 18,
+                "line": {"width": 0},
+                "hovertemplate": "%{label}<extra></extra>",
+            },
+            link={"source": src, "target": dst, "value": val, "color": col},
+            textfont={"size": _TICK_FONT_SIZE},
+        )
+    )
+    height = max(420, 34 * max(len(stations), len(states)) + 120)
+    return _style(fig, f"Electricity flow, kWh over {days:g} measured days", height)
+
+
+# --------------------------------------------------------------------------- lever effects
+
+#: KPIs whose change a lever's run reports (per replication, paired with the run without).
+EFFECT_KPIS = (
+    "throughput_per_h",
+    "oee",
+    "kwh_per_good_unit",
+    "scrap_units",
+    "escaped_defects",
+    "mean_lead_time_min",
+)
+#: The ones on the chart (the table has all).
+CHART_EFFECT_KPIS = ("throughput_per_h", "oee", "kwh_per_good_unit", "scrap_units")
+#: KPIs where a rise is an improvement (for the others a fall is).
+HIGHER_IS_BETTER = {"throughput_per_h", "oee"}
+_BETTER, _WORSE, _UNCLEAR = "#009E73", "#D55E00", "#9e9e9e"
+
+
+def measure_lever_effects(
+    spec: FactorySpec,
+    *,
+    days: float,
+    warmup_days: float,
+    replications: int,
+    seed: int,
+    progress: Callable[[float, str], None] | None = None,
+    lever_specs: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run the line without levers and with each lever alone (``typical`` preset).
+
+    Every run of a replication shares its random numbers (common random numbers), so the
+    per-replication differences isolate the lever. As in :func:`twin.roi.company_roi`, all
+    runs use the wear-driven form of breakdowns (:func:`twin.projection.common_form`) and
+    predictive maintenance is applied to the plain line (it makes that form itself), so runs
+    with and without it share failure histories.
+
+    Parameters
+    ----------
+    spec
+        The line as the page shows it.
+    days, warmup_days, replications, seed
+        Run settings shared by every run; ``seed`` also seeds each lever's training.
+    progress
+        Called with (fraction done, what runs next).
+    lever_specs
+        Lever files by name (default: ``data/levers``).
+
+    Returns
+    -------
+    dict
+        Plain data: ``settings``; ``without`` (KPI -> value per replication); ``levers``: per
+        lever name its ``label``, ``kpis`` (like ``without``), ``unchanged`` (the lever found
+        nothing to act on), ``quality`` (its model's measured quality) and ``status`` (data
+        status of its effect parameters: status -> count).
+    """
+    # Imported here: the levers load scikit-learn, which the page needs only on demand.
+    from twin.ai.registry import LEVER_ORDER, lever_apply
+    from twin.config.loader import canonical_json
+    from twin.experiment import run_factory
+    from twin.projection import common_form
+    from twin.scenario_run import load_levers
+
+    levers = dict(lever_specs) if lever_specs is not None else load_levers()
+    names = [n for n in LEVER_ORDER if n in levers]
+    steps = 1 + 2 * len(names)
+    done = 0
+
+    def report(text: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(done / steps, text)
+        done += 1
+
+    def kpis_of(run_spec: FactorySpec, policy: Any) -> dict[str, list[float]]:
+        run = run_factory(
+            run_spec,
+            days=days,
+            warmup_days=warmup_days,
+            replications=replications,
+            seed=seed,
+            policy=policy,
+        )
+        return {k: [float(r.kpis[k]) for r in run.reps] for k in EFFECT_KPIS}
+
+    base = common_form(spec, levers.get("predictive_maintenance"), "typical")
+    report("Simulating the line without levers")
+    without = kpis_of(base, None)
+    out: dict[str, Any] = {}
+    for name in names:
+        lever = levers[name]
+        report(f"Training {lever.label}")
+        source = spec if name == "predictive_maintenance" else base
+        applied = lever_apply(name)(source, lever, "typical", seed)
+        unchanged = applied.policy is None and canonical_json(applied.spec) == canonical_json(base)
+        report(f"Simulating the line with {lever.label}")
+        statuses: dict[str, int] = {}
+        for param in lever.params.values():
+            statuses[param.status] = statuses.get(param.status, 0) + 1
+        out[name] = {
+            "label": lever.label,
+            "unchanged": unchanged,
+            "kpis": without if unchanged else kpis_of(applied.spec, applied.policy),
+            "quality": {k: float(v) for k, v in applied.quality.items()},
+            "status": statuses,
+        }
+    if progress is not None:
+        progress(1.0, "Done")
+    return {
+        "settings": {
+            "days": days,
+            "warmup_days": warmup_days,
+            "replications": replications,
+            "seed": seed,
+        },
+        "without": without,
+        "levers": out,
+    }
+
+
+def paired_change(without: Sequence[float], with_: Sequence[float]) -> dict[str, float | None]:
+    """Mean change and its 95 % interval from paired replications (``with_ - without``).
+
+    Pairs where either value is undefined (NaN) are dropped. ``base`` is the mean of
+    ``without`` over the kept pairs; ``rel``, ``rel_low`` and ``rel_high`` are the change and
+    its bounds as fractions of ``base`` (``None`` when ``base`` is zero).
+    """
+    pairs = [
+        (float(a), float(b))
+        for a, b in zip(without, with_, strict=True)
+        if _finite(a) and _finite(b)
+    ]
+    iv = mean_interval([b - a for a, b in pairs])
+    base = math.fsum(a for a, _ in pairs) / len(pairs) if pairs else None
+    out: dict[str, float | None] = {**iv, "base": base}
+    for key, src in (("rel", "mean"), ("rel_low", "ci_low"), ("rel_high", "ci_high")):
+        v = iv[src]
+        out[key] = v / base if v is not None and base else None
+    return out
+
+
+def _change_unit(key: str) -> str:
+    unit = _fmt(key).unit
+    return "pp" if unit == "%" else unit
+
+
+def _fmt_change(key: str, change: Mapping[str, float | None]) -> str:
+    mean = change.get("mean")
+    if not _finite(mean):
+        return _DASH
+    scale = _fmt(key).scale
+    half = half_width(change)
+    if half is not None and half > 0:
+        decimals = min(max(1 - math.floor(math.log10(half * scale)), 0), 4)
+        text = f"{float(mean) * scale:+,.{decimals}f} ± {half * scale:,.{decimals}f}"
+    elif half is not None and float(mean) == 0:
+        return "0 (equal in every run)"
+    else:
+        text = f"{float(mean) * scale:+,.{_fmt(key).decimals + 1}f}"
+        if half is not None:
+            text += " ± 0"
+    rel = change.get("rel")
+    if _finite(rel):
+        text += f" ({float(rel) * 100:+.1f} %)"
+    return text
+
+
+def short_label(label: str) -> str:
+    """A lever's label without its parenthesised detail (for narrow tables and charts)."""
+    return label.split(" (")[0]
+
+
+def lever_effects_table(effects: Mapping[str, Any]) -> pd.DataFrame:
+    """Each lever's KPI changes as text: mean ± 95 % half-width (relative change).
+
+    The first row holds the line without levers (means), so changes can be read against it.
+    """
+    columns = {k: f"{_fmt(k).label} ({_change_unit(k)})" for k in EFFECT_KPIS}
+    without = effects["without"]
+    first: dict[str, Any] = {"Lever": "Without levers (mean)"}
+    for key, col in columns.items():
+        vals = [v for v in without[key] if _finite(v)]
+        first[col] = fmt_kpi(key, math.fsum(vals) / len(vals) if vals else None)
+    rows = [first]
+    for lever in effects["levers"].values():
+        row: dict[str, Any] = {"Lever": short_label(lever["label"])}
+        for key, col in columns.items():
+            row[col] = (
+                "no change"
+                if lever["unchanged"]
+                else _fmt_change(key, paired_change(without[key], lever["kpis"][key]))
+            )
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Lever", *columns.values()])
+
+
+def effect_colour(key: str, change: Mapping[str, float | None]) -> str:
+    """Green when the interval shows an improvement, orange a worsening, grey if unclear."""
+    lo, hi = change.get("ci_low"), change.get("ci_high")
+    if not (_finite(lo) and _finite(hi)) or float(lo) <= 0 <= float(hi):
+        return _UNCLEAR
+    up = float(lo) > 0
+    return _BETTER if up == (key in HIGHER_IS_BETTER) else _WORSE
+
+
+def lever_effects_figure(effects: Mapping[str, Any]) -> go.Figure:
+    """Per KPI of :data:`CHART_EFFECT_KPIS`, each lever's relative change (%) with its 95 %
+    interval as error bars; bars coloured by :func:`effect_colour`."""
+    from plotly.subplots import make_subplots
+
+    keys = CHART_EFFECT_KPIS
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        shared_yaxes=True,
+        subplot_titles=[f"{_fmt(k).label}: change (%)" for k in keys],
+        horizontal_spacing=0.06,
+        vertical_spacing=0.2,
+    )
+    levers = list(effects["levers"].values())
+    labels = [short_label(lv["label"]) for lv in levers]
+    for i, key in enumerate(keys):
+        row, col = divmod(i, 2)
+        changes = [
+            paired_change(effects["without"][key], lv["kpis"][key]) if not lv["unchanged"] else {}
+            for lv in levers
+        ]
+        rel = [100 * float(c["rel"]) if _finite(c.get("rel")) else 0.0 for c in changes]
+        plus = [
+            100 * (float(c["rel_high"]) - float(c["rel"])) if _finite(c.get("rel_high")) else 0.0
+            for c in changes
+        ]
+        minus = [
+            100 * (float(c["rel"]) - float(c["rel_low"])) if _finite(c.get("rel_low")) else 0.0
+            for c in changes
+        ]
+        text = [
+            "no change" if lv["unchanged"] else (f"{r:+.1f} %" if _finite(c.get("rel")) else "n/a")
+            for lv, c, r in zip(levers, changes, rel, strict=True)
+        ]
+        fig.add_trace(
+            go.Bar(
+                y=labels,
+                x=rel,
+                orientation="h",
+                marker_color=[effect_colour(key, c) for c in changes],
+                error_x={
+                    "type": "data",
+                    "array": plus,
+                    "arrayminus": minus,
+                    "visible": True,
+                    "thickness": 2,
+                    "color": "#333333",
+                },
+                text=text,
+                textposition="outside",
+                textfont={"size": _TICK_FONT_SIZE - 1},
+                cliponaxis=False,
+                hovertemplate="%{y}: %{x:+.2f} %<extra></extra>",
+                name=_fmt(key).label,
+            ),
+            row=row + 1,
+            col=col + 1,
+        )
+        fig.add_vline(x=0, line_color="#555555", line_width=1, row=row + 1, col=col + 1)
+        span = max([abs(r) + max(p, m) for r, p, m in zip(rel, plus, minus, strict=True)] + [0.5])
+        fig.update_xaxes(range=[-span * 1.6, span * 1.6], row=row + 1, col=col + 1)
+    fig.update_yaxes(autorange="reversed")
+    fig.update_annotations(font_size=CHART_FONT_SIZE)
+    _style(fig, "Effect of each lever on this line (typical preset, 95 % CI)", 640)
+    fig.update_layout(margin={"t": 90})
+    return fig
+
+
+# --------------------------------------------------------------------------- stored results
+
+#: Bumped when what the page stores changes, so old entries are not served.
+STORE_FORMAT = 1
+
+
+def model_digest() -> str:
+    """Hash of every file under ``data/`` and the twin package's source except the explorer
+    and the command line (which do not change results): part of every stored key."""
+    h = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    for root, suffixes, skip in (
+        (data_dir(), {".yaml", ".gpkg", ".csv", ".geojson"}, ()),
+        (package, {".py"}, ("ui/", "cli")),
+    ):
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root).as_posix()
+            if path.is_file() and path.suffix in suffixes and not rel.startswith(skip):
+                h.update(rel.encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()[:24]
+
+
+def store_dir() -> Path:
+    """Where the page keeps finished results: ``.cache/explorer-factory`` (``GUMI_TWIN_CACHE``
+    moves it with the results store)."""
+    base = Path(os.environ.get("GUMI_TWIN_CACHE", repo_root() / ".cache"))
+    return base / "explorer-factory"
+
+
+def _store_path(kind: str, parts: Sequence[Any]) -> Path:
+    blob = json.dumps([STORE_FORMAT, model_digest(), kind, *parts], sort_keys=True, default=str)
+    return store_dir() / f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:24]}.pkl"
+
+
+def load_stored(kind: str, parts: Sequence[Any]) -> Any | None:
+    """The stored result for ``kind`` and ``parts``, or ``None`` (absent or damaged)."""
+    path = _store_path(kind, parts)
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    except Exception:  # a damaged or foreign entry: as if absent
+        return None
+
+
+def stored(kind: str, parts: Sequence[Any], compute: Callable[[], Any]) -> Any:
+    """The stored result for ``kind`` and ``parts`` (keyed with the data and model code,
+    :func:`model_digest`), computed and written atomically when absent or damaged."""
+    value = load_stored(kind, parts)
+    if value is not None:
+        return value
+    value = compute()
+    path = _store_path(kind, parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return value
