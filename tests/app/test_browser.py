@@ -1,4 +1,9 @@
-"""The real app in headless Chromium: it serves, the KPIs appear, nothing raises.
+"""The real app in headless Chromium: every page serves, shows its content, nothing raises.
+
+One Streamlit server for the module; each page is opened in a fresh browser page, checked for
+its own content, for Streamlit exception boxes and for "Traceback", and saved as a full-page
+screenshot (copied to ``$GUMI_SCREENSHOT_DIR`` when set; CI keeps them as test artifacts).
+The Company ROI page also runs an ROI.
 
 Needs the system Chromium at /usr/bin/chromium (``apt-get install chromium``); Playwright's own
 browser downloads are not used.
@@ -27,7 +32,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SERVER_START_S = 30.0
-PAGE_TIMEOUT_MS = 45_000
+PAGE_TIMEOUT_MS = 60_000
+#: The first page may compute the default scenarios once (no results store on a fresh clone).
+FIRST_RESULTS_MS = 600_000
+SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 pytestmark = [
     pytest.mark.browser,
@@ -57,10 +65,11 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
     pytest.fail(f"streamlit did not listen on port {port} within {SERVER_START_S:g} s")
 
 
-def test_factory_page_in_chromium(repo_root: Path, app_path: Path, tmp_path: Path) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
+@pytest.fixture(scope="module")
+def server(repo_root: Path, app_path: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The explorer on a free loopback port; yields its base URL and its log file."""
     port = _free_port()
-    log = tmp_path / "streamlit.log"
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     env = {**os.environ, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app_path),
@@ -73,38 +82,7 @@ def test_factory_page_in_chromium(repo_root: Path, app_path: Path, tmp_path: Pat
         proc = subprocess.Popen(cmd, cwd=repo_root, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_for_port(port, proc, log)
-        shot = tmp_path / "factory.png"
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                page = browser.new_page(viewport={"width": 1400, "height": 1800})
-                page.set_default_timeout(PAGE_TIMEOUT_MS)
-                page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-                page.get_by_text("Throughput", exact=True).first.wait_for()
-                page.get_by_text("Results: smt-line").first.wait_for()
-                page.locator('[data-testid="stPlotlyChart"] .main-svg').nth(1).wait_for()
-                page.wait_for_timeout(1000)  # let the last deltas paint
-
-                assert page.title() == "Gumi Twin"
-                assert page.locator('[data-testid="stMetric"]').count() == 5
-                assert page.locator('[data-testid="stException"]').count() == 0
-                body = page.inner_text("body")
-                assert "Traceback" not in body
-                assert "not data from a real firm" in body
-                # Streamlit scrolls inside its main block: grow the viewport to show it all.
-                height = page.evaluate(
-                    "() => (document.querySelector('[data-testid=\"stMain\"]')"
-                    " || document.body).scrollHeight"
-                )
-                page.set_viewport_size({"width": 1400, "height": max(1800, min(height, 8000))})
-                page.wait_for_timeout(500)
-                page.screenshot(path=str(shot), full_page=True)
-            finally:
-                browser.close()
-        assert shot.stat().st_size > 10_000
-        if target := os.environ.get("GUMI_SCREENSHOT_DIR"):
-            Path(target).mkdir(parents=True, exist_ok=True)
-            shutil.copy(shot, Path(target) / "factory.png")
+        yield f"http://127.0.0.1:{port}", log
     finally:
         proc.terminate()
         try:
@@ -113,3 +91,67 @@ def test_factory_page_in_chromium(repo_root: Path, app_path: Path, tmp_path: Pat
             proc.kill()
             proc.wait(timeout=5)
     assert "Traceback" not in log.read_text(errors="replace")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _settle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Wait until Streamlit has finished running the page script."""
+    page.wait_for_timeout(500)
+    page.locator('[data-testid="stStatusWidget"]').first.wait_for(
+        state="detached", timeout=timeout_ms
+    )
+    page.wait_for_timeout(1000)  # let the last deltas paint
+
+
+def _check_and_shoot(page, name: str, tmp_path: Path) -> str:
+    """Assert no exception is shown; save a full-page screenshot; return the page text."""
+    assert page.title() == "Gumi Twin"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    body = page.inner_text("body")
+    assert "Traceback" not in body
+    # Streamlit scrolls inside its main block: grow the viewport to show it all.
+    height = page.evaluate(
+        "() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight"
+    )
+    page.set_viewport_size({"width": 1400, "height": max(1000, min(height + 100, 9000))})
+    page.wait_for_timeout(700)
+    shot = tmp_path / f"{name}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    for target in (os.environ.get("GUMI_SCREENSHOT_DIR"), SHOTS):
+        if target:
+            Path(target).mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, Path(target) / shot.name)
+    return body
+
+
+def _open(browser, server, path: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    page.goto(f"{server[0]}/{path}", wait_until="domcontentloaded")
+    return page
+
+
+def test_factory_page(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "factory")
+    try:
+        page.get_by_text("Throughput", exact=True).first.wait_for()
+        page.get_by_text("Results: smt-line").first.wait_for()
+        page.locator('[data-testid="stPlotlyChart"] .main-svg').nth(1).wait_for()
+        _settle(page)
+        assert page.locator('[data-testid="stMetric"]').count() >= 5
+        body = _check_and_shoot(page, "factory", tmp_path)
+        assert "not data from a real firm" in body
+    finally:
+        page.close()
