@@ -21,13 +21,16 @@ from twin.experiment import run_factory
 from twin.io.paths import archetype_specs, factory_specs
 from twin.ui import factory_view as view
 
-__all__ = ["DEFAULTS", "DEFAULT_FACTORY", "RESULT_KEY", "render"]
+__all__ = ["DEFAULTS", "DEFAULT_FACTORY", "LEVERS_KEY", "RESULT_KEY", "render"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FACTORY = "smt-line"
-DEFAULTS = {"days": 14, "warmup_days": 2, "replications": 5, "seed": 1}
+# A week measured after a day's warm-up: every weekday once, and a first render of a few
+# seconds (longer runs are a click away).
+DEFAULTS = {"days": 7, "warmup_days": 1, "replications": 5, "seed": 1}
 RESULT_KEY = "factory_result"
+LEVERS_KEY = "factory_lever_effects"
 SHIPPED = "Shipped factory"
 UPLOAD = "Upload a spec (YAML)"
 PROFILE_DAYS = 7
@@ -59,12 +62,23 @@ def _simulate(
     seed: int,
     _spec: FactorySpec,
 ) -> dict[str, Any]:
-    """Run the engine once per canonical spec JSON and settings (``_spec`` is not hashed)."""
-    del spec_json  # the cache key; the spec itself comes in unhashed
-    run = run_factory(
-        _spec, days=days, warmup_days=warmup_days, replications=replications, seed=seed
-    )
-    return {"run": run.to_dict(), "profile_kw": run.mean_profile_kw()}
+    """Run the engine once per canonical spec JSON and settings (``_spec`` is not hashed).
+
+    In memory per server (st.cache_data), and on disk under ``.cache/`` (keyed with the data
+    and the model code), so a restarted server shows a known run at once.
+    """
+
+    def compute() -> dict[str, Any]:
+        run = run_factory(
+            _spec, days=days, warmup_days=warmup_days, replications=replications, seed=seed
+        )
+        return {
+            "run": run.to_dict(),
+            "profile_kw": run.mean_profile_kw(),
+            "state_min": view.mean_state_minutes(run.reps),
+        }
+
+    return view.stored("run", [spec_json, days, warmup_days, replications, seed], compute)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -257,6 +271,9 @@ def _run(choice: _Choice) -> dict[str, Any] | None:
         "spec": view.spec_summary(choice.spec),
         "run": out["run"],
         "profile_kw": out["profile_kw"],
+        "state_min": out["state_min"],
+        "factory_spec": choice.spec,
+        "store_parts": [canonical_json(choice.spec), *(s[k] for k in DEFAULTS)],
     }
 
 
@@ -282,24 +299,13 @@ def _show(result: dict[str, Any]) -> None:
     notice(text, icon=":material/fact_check:")
 
     _headline(summary, reps)
-    _stations(run, spec)
+    _stations(result)
+    _energy(result)
     _profile(result)
+    _lever_effects(result)
 
-    left, right = st.columns([2, 3], gap="large")
-    with left:
-        st.subheader("Energy")
-        st.plotly_chart(
-            view.energy_figure(run["energy_by_state_kwh"], run["days"]),
-            width="stretch",
-            config={"displaylogo": False},
-        )
-        st.caption(
-            "Mean kWh per replication over the measured window: machine states summed over "
-            "machines, plus the facility load (base load, off-shift load and a part per unit)."
-        )
-    with right:
-        st.subheader("All KPIs")
-        st.table(view.kpi_table(summary), hide_index=True)
+    st.subheader("All KPIs")
+    st.table(view.kpi_table(summary), hide_index=True)
     st.download_button(
         "Download this result (JSON)",
         json.dumps(run, indent=2),
@@ -309,6 +315,10 @@ def _show(result: dict[str, Any]) -> None:
         key="factory_download",
         icon=":material/download:",
     )
+
+
+def _chart(fig: Any) -> None:
+    st.plotly_chart(fig, width="stretch", config={"displaylogo": False})
 
 
 def _headline(summary: dict[str, Any], reps: int) -> None:
@@ -324,18 +334,51 @@ def _headline(summary: dict[str, Any], reps: int) -> None:
                 st.markdown(f"± {half} (95 % CI)")
 
 
-def _stations(run: dict[str, Any], spec: dict[str, Any]) -> None:
+def _stations(result: dict[str, Any]) -> None:
+    run, spec = result["run"], result["spec"]
     st.subheader("Stations")
     st.markdown(
-        f"Bottleneck: **{run['bottleneck']}**, the station most often busiest (processing, "
-        "setup, warm-up or failed) across replications; its row is highlighted."
+        f"Bottleneck: **{view.md_escape(run['bottleneck'])}**, the station most often busiest "
+        "(processing, setup, warm-up or failed) across replications; it is marked on the chart "
+        "and highlighted in the table."
     )
+    if result.get("state_min"):
+        _chart(view.station_time_figure(view.time_shares(result["state_min"]), run["bottleneck"]))
+        st.caption(
+            "Mean share of each station's scheduled machine time (shifts on, all machines) "
+            "across replications: busy = processing; setup includes warm-up; blocked = done "
+            "but no room downstream; starved = idle or standby, waiting for parts; down = "
+            "breakdowns and planned repairs. Simulated by Gumi Twin from the spec above."
+        )
     table = view.station_table(run["stations"], run["bottleneck"], spec["machines"])
     st.dataframe(view.station_styler(table), hide_index=True, width="stretch")
     st.caption(
         "Means across replications. Availability is the share of scheduled time not failed; "
-        "utilization, blocked, starved and setup (incl. warm-up) are shares of available time."
+        "utilization, blocked, starved and setup (incl. warm-up) are shares of available time "
+        "(so they differ slightly from the chart's shares of scheduled time)."
     )
+
+
+def _energy(result: dict[str, Any]) -> None:
+    run, spec = result["run"], result["spec"]
+    st.subheader("Energy")
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if result.get("state_min") and spec.get("power_kw"):
+            kwh = view.station_energy_kwh(result["state_min"], spec["power_kw"])
+            _chart(view.energy_sankey(kwh, run["energy_by_state_kwh"]["facility"], run["days"]))
+            st.caption(
+                "Where the electricity goes: the grid feeds each station and the facility "
+                "loads; each station's kWh splits by machine state (machine-minutes in the state "
+                "× the spec's kW for that state). Only processing makes product; the rest is "
+                "the loss pool energy levers work on. Mean kWh per replication."
+            )
+    with right:
+        _chart(view.energy_figure(run["energy_by_state_kwh"], run["days"]))
+        st.caption(
+            "Mean kWh per replication over the measured window: machine states summed over "
+            "machines, plus the facility load (base load, off-shift load and a part per unit)."
+        )
 
 
 def _profile(result: dict[str, Any]) -> None:
@@ -363,3 +406,108 @@ def _profile(result: dict[str, Any]) -> None:
         "the mean over the whole measured window. The peak card is the mean of each "
         "replication's own peak, so it can exceed this averaged curve."
     )
+
+
+# --------------------------------------------------------------------------- lever effects
+
+
+def _lever_effects(result: dict[str, Any]) -> None:
+    st.subheader("Effect of each lever on this line")
+    run = result["run"]
+    st.markdown(
+        "Each AI lever (data/levers, *typical* preset) is trained for this line and the line "
+        "is simulated with it and without it on the same random numbers, at the settings "
+        f"above ({run['replications']} replications of {run['days']:g} days). Changes are "
+        "means of the paired differences with their 95 % confidence intervals."
+    )
+    parts = result.get("store_parts")
+    effects = st.session_state.get(LEVERS_KEY, {}).get(str(parts))
+    if effects is None and parts is not None:
+        effects = view.load_stored("levers", parts)  # measured before, by anyone
+    if effects is None:
+        clicked = st.button(
+            "Measure lever effects",
+            key="factory_levers_run",
+            icon=":material/science:",
+            disabled=parts is None,
+            help="Trains every lever's model and runs the line once per lever: "
+            "about half a minute for the sample lines at the default settings.",
+        )
+        if not clicked:
+            st.caption(
+                "Not measured yet for this line and these settings: press the button "
+                "(results are kept for everyone who asks again)."
+            )
+            return
+        effects = _measure(result)
+        if effects is None:
+            return
+    st.session_state.setdefault(LEVERS_KEY, {})[str(parts)] = effects
+    _chart(view.lever_effects_figure(effects))
+    st.caption(
+        "Bars: change against the line without levers, % of its mean; whiskers: 95 % CI of the "
+        "paired difference over its mean. Green: the interval shows an improvement; orange: a "
+        "worsening; grey: not distinguishable from no change in these runs. Lever effect "
+        "sizes are the lever files' typical values (see the table's data status); the line "
+        "is simulated by Gumi Twin."
+    )
+    st.dataframe(view.lever_effects_table(effects), hide_index=True, width="stretch")
+    notes = []
+    for lever in effects["levers"].values():
+        status = ", ".join(f"{n} {k}" for k, n in sorted(lever["status"].items()))
+        extra = " Nothing to act on in this line: no change." if lever["unchanged"] else ""
+        notes.append(
+            f"- **{view.md_escape(view.short_label(lever['label']))}**: effect parameters "
+            f"{status}.{extra}"
+        )
+    st.markdown("Data status of each lever's effect parameters:\n" + "\n".join(notes))
+    with st.expander("What each lever's model measured (quality on held-out data)"):
+        for lever in effects["levers"].values():
+            if lever["quality"]:
+                st.markdown(f"**{view.md_escape(lever['label'])}**")
+                st.dataframe(
+                    {"measure": list(lever["quality"]), "value": list(lever["quality"].values())},
+                    hide_index=True,
+                )
+    st.caption(
+        "All runs use the wear-driven form of breakdowns, so runs with and without predictive "
+        "maintenance share failure histories (as in twin roi); the line without levers can "
+        "therefore differ slightly from the run above. Few events in a short run (scrap, "
+        "escapes, breakdowns) give wide intervals: more days or replications narrow them."
+    )
+
+
+def _measure(result: dict[str, Any]) -> dict[str, Any] | None:
+    """Measure the lever effects with a progress bar; an error becomes one line on the page."""
+    run = result["run"]
+    bar = st.progress(0.0, text="Starting…")
+    try:
+        effects = view.stored(
+            "levers",
+            result["store_parts"],
+            lambda: view.measure_lever_effects(
+                result["factory_spec"],
+                days=float(run["days"]),
+                warmup_days=float(run["warmup_days"]),
+                replications=int(run["replications"]),
+                seed=int(run["seed"]),
+                progress=lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text=text),
+            ),
+        )
+    except InputError as exc:
+        bar.empty()
+        st.error(view.md_escape(exc.line()), icon=":material/error:")
+        return None
+    except Exception as exc:  # a message, never a traceback, on the page
+        bar.empty()
+        log.exception("lever effects failed for %s", result["label"])
+        st.error(
+            view.md_escape(
+                f"{result['label']}: measuring the lever effects failed "
+                f"({type(exc).__name__}: {exc}). Details are in the server log."
+            ),
+            icon=":material/error:",
+        )
+        return None
+    bar.empty()
+    return effects

@@ -677,7 +677,9 @@ def station_energy_kwh(
     }
 
 
-_SANKEY_MIN_SHARE = 1e-4  # flows below this share of the total are left out (unreadable)
+#: Machine states with less than this share of the machines' kWh are drawn as one node.
+_SANKEY_MINOR_SHARE = 0.005
+_OTHER = "other states"
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -690,53 +692,64 @@ def energy_sankey(
     station_kwh: Mapping[str, Mapping[str, float]], facility_kwh: float, days: float
 ) -> go.Figure:
     """Sankey of electricity: the grid feeds the stations and facility loads; each station's
-    energy splits by machine state. Values in kWh over the measured window."""
-    total = sum(sum(v.values()) for v in station_kwh.values()) + max(facility_kwh, 0.0)
-    cut = total * _SANKEY_MIN_SHARE
+    energy splits by machine state. Values in kWh over the measured window.
+
+    Every kWh is drawn (flows conserve energy); states with less than 0.5 % of the machines'
+    energy share one node, ``other states``, so the small ones stay readable.
+    """
     by_state: dict[str, float] = {}
     for kwh in station_kwh.values():
         for s, v in kwh.items():
             by_state[s] = by_state.get(s, 0.0) + v
-    states = [s for s in by_state if by_state[s] > cut]
-    stations = [n for n, v in station_kwh.items() if sum(v.values()) > cut]
-    fac = facility_kwh > cut
-    nodes = ["grid", *stations, *(["facility"] if fac else []), *states]
-    index = {("station", n): 1 + i for i, n in enumerate(stations)}
-    index.update({("state", s): 1 + len(stations) + int(fac) + i for i, s in enumerate(states)})
-    node_kwh = [total, *(sum(station_kwh[n].values()) for n in stations)]
-    node_kwh += [facility_kwh] if fac else []
-    node_kwh += [by_state[s] for s in states]
-    labels = [
-        f"{'Grid' if i == 0 else _STATE_LABELS.get(n, n)}: {v:,.0f} kWh"
-        for i, (n, v) in enumerate(zip(nodes, node_kwh, strict=True))
+    machines = sum(by_state.values())
+    minor = [s for s, v in by_state.items() if 0 < v < _SANKEY_MINOR_SHARE * machines]
+    group = {s: (_OTHER if s in minor else s) for s in by_state}
+    states = list(dict.fromkeys(group[s] for s in by_state if by_state[s] > 0))
+    grouped = {g: sum(by_state[s] for s in by_state if group[s] == g) for g in states}
+    stations = [n for n, v in station_kwh.items() if sum(v.values()) > 0]
+    fac = facility_kwh > 0
+    total = machines + max(facility_kwh, 0.0)
+
+    first_state = 1 + len(stations) + int(fac)
+    state_node = {g: first_state + i for i, g in enumerate(states)}
+    other = ", ".join(_STATE_LABELS.get(s, s) for s in minor)
+    labels = [f"Grid: {total:,.0f} kWh"]
+    labels += [f"{n}: {sum(station_kwh[n].values()):,.0f} kWh" for n in stations]
+    labels += [f"facility loads: {facility_kwh:,.0f} kWh"] if fac else []
+    labels += [
+        f"{_OTHER} ({other}): {grouped[g]:,.1f} kWh"
+        if g == _OTHER
+        else f"{_STATE_LABELS.get(g, g)}: {grouped[g]:,.0f} kWh"
+        for g in states
     ]
-    if fac:
-        labels[1 + len(stations)] = f"facility loads: {facility_kwh:,.0f} kWh"
     colours = ["#444444"] + ["#1f77b4"] * len(stations)
     colours += [_STATE_COLORS["facility"]] if fac else []
-    colours += [_STATE_COLORS.get(s, "#636efa") for s in states]
-    src, dst, val, col = [], [], [], []
-    for n in stations:
-        src.append(0)
-        dst.append(index["station", n])
-        val.append(sum(station_kwh[n].values()))
-        col.append("rgba(31,119,180,0.25)")
+    colours += [_STATE_COLORS.get(g, "#bbbbbb") for g in states]
+    src: list[int] = []
+    dst: list[int] = []
+    val: list[float] = []
+    col: list[str] = []
+
+    def link(a: int, b: int, v: float, colour: str) -> None:
+        src.append(a)
+        dst.append(b)
+        val.append(v)
+        col.append(colour)
+
+    for i, n in enumerate(stations):
+        link(0, 1 + i, sum(station_kwh[n].values()), "rgba(31,119,180,0.25)")
     if fac:
-        src.append(0)
-        dst.append(1 + len(stations))
-        val.append(facility_kwh)
-        col.append(_rgba(_STATE_COLORS["facility"], 0.35))
-    for n in stations:
-        for s in states:
-            v = station_kwh[n].get(s, 0.0)
-            if v > cut:
-                src.append(index["station", n])
-                dst.append(index["state", s])
-                val.append(v)
-                col.append(_rgba(_STATE_COLORS.get(s, "#636efa"), 0.4))
+        link(0, 1 + len(stations), facility_kwh, _rgba(_STATE_COLORS["facility"], 0.35))
+    for i, n in enumerate(stations):
+        flows: dict[str, float] = {}
+        for s, v in station_kwh[n].items():
+            if v > 0:
+                flows[group[s]] = flows.get(group[s], 0.0) + v
+        for g, v in flows.items():
+            link(1 + i, state_node[g], v, _rgba(_STATE_COLORS.get(g, "#bbbbbb"), 0.4))
     fig = go.Figure(
         go.Sankey(
-            valueformat=",.0f",
+            valueformat=",.1f",
             valuesuffix=" kWh",
             node={
                 "label": labels,
@@ -750,7 +763,7 @@ def energy_sankey(
             textfont={"size": _TICK_FONT_SIZE},
         )
     )
-    height = max(420, 34 * max(len(stations), len(states)) + 120)
+    height = max(440, 36 * max(len(stations), len(states)) + 140)
     return _style(fig, f"Electricity flow, kWh over {days:g} measured days", height)
 
 
