@@ -254,7 +254,11 @@ def _source_caption(block: dict[str, Any] | None, original: dict[str, Any] | Non
         )
         return
     status = str(block.get("status", ""))
-    st.caption(f"{view.status_badge(status)} {md_escape(str(block.get('source', '')))}")
+    text = " ".join(str(block.get("source", "")).split())
+    short = text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + " …"
+    st.caption(
+        f"{view.status_badge(status)} {md_escape(short)}", help=text if short != text else None
+    )
 
 
 def _original(*path: Any) -> Any:
@@ -317,33 +321,40 @@ def _adoption(doc: dict[str, Any]) -> None:
                 st.caption("Not adopted: no firm takes up this lever (its settings are kept).")
                 continue
             rules = plan.setdefault("adoption", [])
-            for i, rule in enumerate(rules):
-                _rule(doc, lever, i, rule, years)
-            left, right = st.columns(2)
-            left.button(
-                "Add a rule",
-                key=f"{WIDGET}{lever}_add",
-                on_click=_add_rule,
-                args=(lever,),
-                icon=":material/add:",
-            )
-            right.button(
-                "Use these rules for every adopted lever",
-                key=f"{WIDGET}{lever}_copy",
-                on_click=_copy_rules,
-                args=(lever,),
-                icon=":material/content_copy:",
-            )
-            frame = view.adoption_frame(rules, years)
-            if frame.empty:
-                st.caption("No valid curve to draw yet.")
-            else:
-                st.plotly_chart(
-                    view.adoption_figure(frame, f"{title}: adoption by rule"),
-                    width="stretch",
-                    config={"displaylogo": False},
-                    key=f"{WIDGET}{lever}_chart",
+            form, chart = st.columns([3, 2], gap="medium")
+            with form:
+                for i, rule in enumerate(rules):
+                    _rule(doc, lever, i, rule, years)
+                left, right = st.columns(2)
+                left.button(
+                    "Add a rule",
+                    key=f"{WIDGET}{lever}_add",
+                    on_click=_add_rule,
+                    args=(lever,),
+                    icon=":material/add:",
                 )
+                right.button(
+                    "Use these rules for every adopted lever",
+                    key=f"{WIDGET}{lever}_copy",
+                    on_click=_copy_rules,
+                    args=(lever,),
+                    icon=":material/content_copy:",
+                )
+            with chart:
+                frame = view.adoption_frame(rules, years)
+                if frame.empty:
+                    st.caption("No valid curve to draw yet.")
+                else:
+                    st.plotly_chart(
+                        view.adoption_figure(frame, f"{title}: adoption by rule"),
+                        width="stretch",
+                        config={"displaylogo": False},
+                        key=f"{WIDGET}{lever}_chart",
+                    )
+                    st.caption(
+                        "Share of each rule's firms that has adopted by the year (Bass "
+                        "closed form or linear between listed years; twin.adoption)."
+                    )
     _anchors(doc)
 
 
@@ -373,32 +384,35 @@ def _switch_lever(doc: dict[str, Any], lever: str, on: bool) -> dict[str, Any] |
 def _rule(doc: dict[str, Any], lever: str, i: int, rule: dict[str, Any], years: list[int]) -> None:
     key = f"{WIDGET}{lever}_{i}_"
     with st.container(border=True):
-        head, remove = st.columns([5, 1])
-        head.markdown(f"**Rule {i + 1}**: {md_escape(view.rule_label(rule))}")
-        remove.button(
-            "Remove",
-            key=f"{key}remove",
-            on_click=_remove_rule,
-            args=(lever, i),
-            icon=":material/delete:",
-        )
-        a, b, c = st.columns([3, 2, 2])
+        a, b, d = st.columns([4, 3, 2], vertical_alignment="bottom")
         sectors = a.multiselect(
-            "Sectors",
+            f"Rule {i + 1}: sectors",
             list(SECTORS),
             default=_names(rule.get("sectors", "all"), SECTORS),
             key=f"{key}sectors",
+            placeholder="all sectors",
         )
         sizes = b.multiselect(
             "Size classes (employees)",
             list(SIZE_CLASSES),
             default=_names(rule.get("size_classes", "all"), SIZE_CLASSES),
             key=f"{key}sizes",
+            placeholder="all sizes",
         )
-        rule["sectors"] = "all" if len(sectors) == len(SECTORS) else sectors
-        rule["size_classes"] = "all" if len(sizes) == len(SIZE_CLASSES) else sizes
+        d.button(
+            "Remove",
+            key=f"{key}remove",
+            on_click=_remove_rule,
+            args=(lever, i),
+            icon=":material/delete:",
+            width="stretch",
+        )
+        # An empty choice means every sector (or size class), as "all" in the file.
+        rule["sectors"] = sectors if 0 < len(sectors) < len(SECTORS) else "all"
+        rule["size_classes"] = sizes if 0 < len(sizes) < len(SIZE_CLASSES) else "all"
         curve = rule.setdefault("curve", {})
-        kind = c.radio(
+        kind_col, *cols = st.columns([2, 1, 1, 1, 1], vertical_alignment="bottom")
+        kind = kind_col.radio(
             "Curve",
             ["Bass", "Shares by year"],
             index=0 if "bass" in curve else 1,
@@ -412,33 +426,35 @@ def _rule(doc: dict[str, Any], lever: str, i: int, rule: dict[str, Any], years: 
                 "ceiling": 0.3,
                 "start_year": doc["base_year"],
             }
-            cols = st.columns(4)
             bass["p"] = cols[0].number_input(
-                "p (innovation)",
+                "p",
                 min_value=0.0,
                 max_value=1.0,
                 value=float(bass["p"]),
                 step=0.005,
                 format="%.3f",
                 key=f"{key}p",
+                help="Coefficient of innovation: adoption from outside influence (about 0.03).",
             )
             bass["q"] = cols[1].number_input(
-                "q (imitation)",
+                "q",
                 min_value=0.0,
                 max_value=2.0,
                 value=float(bass["q"]),
                 step=0.05,
                 format="%.2f",
                 key=f"{key}q",
+                help="Coefficient of imitation: adoption by copying adopters (about 0.35).",
             )
             bass["ceiling"] = cols[2].number_input(
-                "Ceiling (long-run share)",
+                "Ceiling",
                 min_value=0.0,
                 max_value=1.0,
                 value=float(bass["ceiling"]),
                 step=0.01,
                 format="%.2f",
                 key=f"{key}ceiling",
+                help="Share of the group that adopts in the long run.",
             )
             bass["start_year"] = int(
                 cols[3].number_input(
@@ -473,7 +489,8 @@ def _rule(doc: dict[str, Any], lever: str, i: int, rule: dict[str, Any], years: 
 
 
 def _names(value: Any, every: tuple[str, ...]) -> list[str]:
-    return list(every) if value == "all" else [v for v in value if v in every]
+    """A selection as widget defaults: ``all`` shows as an empty choice ("all ...")."""
+    return [] if value == "all" else [v for v in value if v in every]
 
 
 def _add_rule(lever: str) -> None:
@@ -728,21 +745,13 @@ def _save_and_run(marked: dict[str, Any], text: str, file_name: str, error: str 
         except OSError as exc:
             st.error(md_escape(f"{file_name}: could not save ({exc.strerror or exc})"))
 
-    sampled = marked.get("uncertainty", {}).get("mode") == "sampled"
-    c, d = st.columns([1, 2])
-    reps = c.number_input(
-        "Replications",
-        min_value=2,
-        max_value=30,
-        value=int(marked["uncertainty"].get("samples", 5)) if sampled else 5,
-        step=1,
-        key="editor_replications",
-        help="Independent runs of one week per archetype; the 95 % intervals come from them.",
-    )
-    d.markdown(
-        "Projects the scenario and its zero-adoption baseline on common random numbers, "
-        "2025-2032. A first run simulates the archetypes (about a minute); later runs with "
-        "the same levers and effect levels reuse the stored runs and take seconds."
+    sampled = marked.get("uncertainty", {}).get("samples")
+    st.markdown(
+        "**Run** projects the scenario and its zero-adoption baseline on common random "
+        f"numbers over the horizon, {sampled or 5} replications of one simulated week per "
+        "archetype (the settings every explorer page and `twin run` use). A first run "
+        "simulates the archetypes (about a minute); later runs with the same levers and "
+        "effect levels reuse the stored runs and take seconds."
     )
     run = st.button(
         "Run projection",
@@ -751,9 +760,9 @@ def _save_and_run(marked: dict[str, Any], text: str, file_name: str, error: str 
         disabled=error is not None,
         icon=":material/play_arrow:",
     )
-    key = (hashlib.sha256(text.encode()).hexdigest()[:16], int(reps))
+    key = hashlib.sha256(text.encode()).hexdigest()[:16]
     if run:
-        fresh = _run(text, file_name, int(reps))
+        fresh = _run(text, file_name)
         if fresh is not None:
             st.session_state[RESULT_KEY] = {**fresh, "key": key}
     result = st.session_state.get(RESULT_KEY)
@@ -762,41 +771,31 @@ def _save_and_run(marked: dict[str, Any], text: str, file_name: str, error: str 
         return
     if result["key"] != key:
         st.info(
-            "The scenario or settings changed since this projection. Press **Run projection** "
+            "The scenario changed since this projection. Press **Run projection** "
             "to update it; this result stays until the new run finishes.",
             icon=":material/info:",
         )
     _show(result)
 
 
-def _project(path: str, replications: int, progress: Any) -> pd.DataFrame:
-    """Run (or fetch from the store) the scenario in ``path``; its summary table."""
-    from twin.config.scenario import load_scenario
-    from twin.projection import RunSettings
-    from twin.scenario_run import run_scenario, summary_table
+def _project(path: str) -> tuple[pd.DataFrame, int]:
+    """Project the scenario in ``path`` (memory, results store or computed, with a progress
+    bar) on the explorer's shared settings; its summary table and replications."""
+    from twin.scenario_run import summary_table
+    from twin.ui.results import explorer_settings, load_result, scenario
 
-    scenario = load_scenario(path)
-    settings = RunSettings(seed=scenario.seed, replications=replications)
-    return summary_table(run_scenario(path, settings, progress=progress))
+    settings = explorer_settings([scenario(path)])
+    return summary_table(load_result(path, settings)), settings.replications
 
 
-def _run(text: str, file_name: str, replications: int) -> dict[str, Any] | None:
+def _run(text: str, file_name: str) -> dict[str, Any] | None:
     doc = view.parse_yaml_text(text)
-    total = _units_total(doc)
-    done = {"n": 0}
     with st.status(f"Projecting {md_escape(file_name)}…", expanded=True) as status:
-        bar = st.progress(0.0, text="Preparing inputs…")
-
-        def tick(message: str) -> None:
-            done["n"] += 1
-            frac = min(1.0, done["n"] / total) if total else 1.0
-            bar.progress(frac, text=md_escape(f"{message} ({done['n']} of {total})"))
-
         try:
             with tempfile.TemporaryDirectory(prefix="gumi-editor-run-") as tmp:
                 path = Path(tmp) / file_name
                 path.write_text(text, encoding="utf-8")
-                summary = _project(str(path), replications, tick)
+                summary, replications = _project(str(path))
         except InputError as exc:
             status.update(label="The scenario could not run", state="error")
             st.error(md_escape(InputError(file_name, exc.field, exc.message).line()))
@@ -819,17 +818,6 @@ def _run(text: str, file_name: str, replications: int) -> dict[str, Any] | None:
         "summary": summary,
         "counts": view.status_counts(doc),
     }
-
-
-def _units_total(doc: dict[str, Any]) -> int:
-    try:
-        from twin.build import load_archetypes
-        from twin.config.scenario import parse_scenario
-        from twin.scenario_run import run_units_count
-
-        return run_units_count(parse_scenario(doc), len(load_archetypes()))
-    except Exception:  # only for the progress bar
-        return 0
 
 
 def _show(result: dict[str, Any]) -> None:
