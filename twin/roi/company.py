@@ -14,7 +14,6 @@ from twin.config.factory import FactorySpec
 from twin.config.lever import LeverSpec
 from twin.config.tariff import Tariff, load_tariff
 from twin.config.value_added import load_value_added
-from twin.core.streams import stream
 from twin.economics import annual_bill_krw
 from twin.io.paths import data_dir
 from twin.projection import common_form
@@ -29,8 +28,9 @@ from twin.roi.pricing import (
     priced_sets,
 )
 from twin.roi.quantities import set_points, stack, year_noise
-from twin.roi.results import BENEFITS, BUNDLE, DEMANDS, RoiResult, SetResult
-from twin.roi.runs import Unit, run_units
+from twin.roi.results import BENEFITS, DEMANDS, RoiResult, SetResult
+from twin.roi.runs import effect_draws, hosts, plan_units, run_units
+from twin.roi.store import load_result, result_key, store_result
 from twin.scenario_run import load_levers
 
 
@@ -58,6 +58,8 @@ def company_roi(
     lever_specs: Mapping[str, LeverSpec] | None = None,
     tariff: Tariff | None = None,
     label: str | None = None,
+    simulations: int | None = None,
+    store: bool = False,
 ) -> RoiResult:
     """ROI of each lever and of the bundle on one line, per replication (see the module doc).
 
@@ -70,8 +72,8 @@ def company_roi(
     years
         Evaluation horizon, 1-30 years after the investment.
     replications
-        Replications (>= 2): each one is a simulation of every lever set on its own random
-        numbers and a draw of every lever's effect size.
+        Replications (>= 2): each one a draw of every lever's effect size on a simulation of
+        every lever set (its own random numbers unless ``simulations`` is smaller).
     seed
         Root seed (runs, lever training and effect draws).
     discount_rate
@@ -99,7 +101,7 @@ def company_roi(
     noise
         ``"year"``: each replication carries the simulation noise of a future year of
         operation (:func:`year_noise`: one run's deviation from the mean times
-        ``sqrt(days / 365 + 1 / replications)``);
+        ``sqrt(days / 365 + 1 / S)``, ``S`` the simulated replications);
         ``"run"``: one run's result scaled to a year as it is, which overstates how much a
         year can vary (a lucky week repeated 52 times).
     workers
@@ -110,6 +112,19 @@ def company_roi(
         Defaults: the files in ``data/levers`` and ``data/tariff.yaml``.
     label
         The line's name in the result (default: the spec's).
+    simulations
+        Simulated replications ``S`` (default: ``replications``, one simulation per
+        replication as before). Fewer (a divisor of ``replications``, >= 2) decouple the
+        effect draws from the simulations: draw ``i`` is placed on simulated replication
+        ``i mod S`` (its lever sets at the presets the draw needs, common random numbers
+        within it), so each simulation carries ``replications / S`` draws. Percentiles then
+        mix the draws with the noise of ``S`` runs (under ``noise="year"`` shrunk by
+        ``sqrt(days / 365 + 1 / S)``: fewer runs, a less certain mean, a wider range), and
+        intervals of means (NPV, KPI changes) come from the ``S`` simulated replications'
+        means (cluster means), not from the draws as if they were independent runs.
+    store
+        Serve a repeat from the results store (``.cache/roi``, keyed by every input, the
+        data and the code) and store a new result there; ``False`` neither reads nor writes.
 
     Returns
     -------
@@ -126,6 +141,13 @@ def company_roi(
         raise ValueError(f"years must be a whole number from 1 to 30 (got {years})")
     if int(replications) != replications or replications < 2:
         raise ValueError(f"replications must be a whole number >= 2 (got {replications})")
+    sims = int(replications) if simulations is None else simulations
+    if int(sims) != sims or not 2 <= sims <= replications or replications % sims:
+        raise ValueError(
+            f"simulations must be a whole number >= 2 that divides replications ({replications})"
+            f" (got {simulations})"
+        )
+    sims = int(sims)
     if days < 7:
         raise ValueError(f"days must be at least 7: the tariff bills a whole week (got {days})")
     if warmup_days < 0 or (warmup_days * 96) != int(warmup_days * 96):
@@ -146,26 +168,36 @@ def company_roi(
         va = load_value_added(data_dir() / "value_added.yaml")
         escape_cost_factor = float(va.escape_cost_factor.value)
 
-    draws = {
-        n: (
-            stream(seed, "uncertainty", n).triangular(-1.0, 0.0, 1.0, size=reps)
-            if sample_effects
-            else np.zeros(reps)
-        )
-        for n in names
+    inputs = {
+        "factory": label or spec.name,
+        "levers": list(names),
+        "years": years,
+        "replications": reps,
+        "simulations": sims,
+        "seed": seed,
+        "discount_rate": discount_rate,
+        "days": float(days),
+        "warmup_days": float(warmup_days),
+        "saturation": float(saturation),
+        "headroom": float(headroom),
+        "scale": float(scale),
+        "carbon_price_krw_per_t": carbon,
+        "grid_factor_t_per_mwh": grid,
+        "repair_krw_per_h": float(repair_krw_per_h),
+        "escape_cost_factor": float(escape_cost_factor),
+        "sample_effects": bool(sample_effects),
+        "noise": noise,
+        "tariff": tariff.name,
     }
+    key = result_key(spec, names, lever_specs, tariff, inputs) if store else None
+    if key is not None and (hit := load_result(key)) is not None:
+        return replace(hit, from_store=True)
+
+    draws = effect_draws(names, reps, seed, sample_effects)
+    host = hosts(reps, sims)
     plain = spec
     base = common_form(spec, lever_specs.get("predictive_maintenance"), "typical")
-    all_reps = tuple(range(reps))
-    units = [Unit(("none", ""), all_reps)]
-    for n in names:
-        units.append(Unit((n, "typical"), all_reps))
-        for level, side in (("low", draws[n] < 0), ("high", draws[n] > 0)):
-            chosen = tuple(int(r) for r in np.flatnonzero(side))
-            if chosen:
-                units.append(Unit((n, level), chosen))
-    if len(names) > 1:
-        units.append(Unit((BUNDLE, "typical"), all_reps))
+    units = plan_units(names, draws, host, sims)
     settings = {
         "seed": seed,
         "days": float(days),
@@ -175,17 +207,18 @@ def company_roi(
     total = 2 * sum(len(u.reps) for u in units)
     records = run_units(units, plain, base, lever_specs, settings, workers, progress, total)
     n_bins = records[("none", ""), "base"][0]["profile"].size
-    q = {
-        (u.key, which): stack(records[u.key, which], reps, n_bins)
+    q = {  # per simulated replication
+        (u.key, which): stack(records[u.key, which], sims, n_bins)
         for u in units
         for which in DEMANDS
     }
-    pts = set_points(q, names, draws, headroom)  # KPI changes: the runs as they are
+    # per effect draw: each draw on the simulated replication that carries it
+    pts = set_points(_on_draws(q, host), names, draws, headroom)  # KPIs: the runs as they are
     money_pts = pts
     if noise == "year":  # money: a year's noise (the intervals of the mean stay the runs')
-        money_pts = set_points(
-            year_noise(q, math.sqrt(float(days) / 365.0 + 1.0 / reps)), names, draws, headroom
-        )
+        # the noise of the S simulated replications, and the uncertainty of their mean (1 / S)
+        noisy = year_noise(q, math.sqrt(float(days) / 365.0 + 1.0 / sims))
+        money_pts = set_points(_on_draws(noisy, host), names, draws, headroom)
     start = REFERENCE_MONDAY + dt.timedelta(days=float(warmup_days))
     price, rho = mix(spec)
     money = Money(
@@ -215,11 +248,18 @@ def company_roi(
     if noise == "year":  # the mean's interval comes from the runs as they are
         runs = priced_sets(pts, pts, **priced)
         sets = {n: replace(s, npv_run=runs[n].npv) for n, s in sets.items()}
+    if sims < reps:  # intervals of means from the simulated replications' means
+        sets = {n: replace(s, simulation_of=host) for n, s in sets.items()}
     notes: list[str] = [
         f"{n}: the lever finds nothing to act on in this line (no change)"
         for n in names
         if next(u for u in units if u.key == (n, "typical")).alias
     ]
+    if sims < reps:
+        notes.append(
+            f"{reps} effect draws on {sims} simulated replications ({reps // sims} draws each): "
+            f"intervals of means come from the {sims} simulations"
+        )
     notes += _rare_event_notes(sets, q[("none", ""), "base"], float(days), noise)
     sat_out = float(np.mean(q[("none", ""), "sat"]["revenue"]))
     base_out = float(np.mean(q[("none", ""), "base"]["revenue"]))
@@ -230,37 +270,29 @@ def company_roi(
         )
     if price <= 0:
         notes.append("the spec has no product prices: output, scrap and escapes are not valued")
-    return RoiResult(
-        inputs={
-            "factory": label or spec.name,
-            "levers": list(names),
-            "years": years,
-            "replications": reps,
-            "seed": seed,
-            "discount_rate": discount_rate,
-            "days": float(days),
-            "warmup_days": float(warmup_days),
-            "saturation": float(saturation),
-            "headroom": float(headroom),
-            "scale": float(scale),
-            "carbon_price_krw_per_t": carbon,
-            "grid_factor_t_per_mwh": grid,
-            "repair_krw_per_h": float(repair_krw_per_h),
-            "escape_cost_factor": float(escape_cost_factor),
-            "sample_effects": bool(sample_effects),
-            "noise": noise,
-            "tariff": tariff.name,
-        },
+    result = RoiResult(
+        inputs=inputs,
         baseline=baseline(*pts["none"], money, scale),
         sets=sets,
         draws=draws,
         notes=notes,
+        simulation_of=None if sims == reps else host,
     )
+    if key is not None:
+        store_result(key, result)
+    return result
 
 
 #: Events a benefit comes from: few of them in one run make each replication's year lumpy.
 _EVENTS = {"repairs": "failures", "scrap": "scrap_units", "escapes": "escaped_units"}
 _FEW_EVENTS = 10.0
+
+
+def _on_draws(
+    q: dict[tuple[tuple[str, str], str], dict[str, np.ndarray]], host: np.ndarray
+) -> dict[tuple[tuple[str, str], str], dict[str, np.ndarray]]:
+    """Per-simulation quantities repeated per effect draw (draw ``i`` on ``host[i]``)."""
+    return {key: {k: v[host] for k, v in vals.items()} for key, vals in q.items()}
 
 
 def _rare_event_notes(

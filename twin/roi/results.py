@@ -74,6 +74,10 @@ class SetResult:
     npv_run
         Per replication, the NPV with each run scaled to a year as it is (``noise="year"``
         only; else :attr:`npv` is that): the mean NPV's interval comes from it.
+    simulation_of
+        Per replication (effect draw), the simulated replication it is placed on, when there
+        are fewer simulations than draws (else ``None``: replication ``i`` is simulation
+        ``i``). Intervals of means then come from the simulations' means.
     """
 
     name: str
@@ -89,6 +93,7 @@ class SetResult:
     kpis: dict[tuple[str, str], np.ndarray]
     quality: dict[str, Any]
     npv_run: np.ndarray | None = None
+    simulation_of: np.ndarray | None = None
 
     def summary(self) -> dict[str, Any]:
         """NPV P10 / P50 / P90 and mean, probability of payback within :data:`PAYBACK_YEARS`,
@@ -103,8 +108,8 @@ class SetResult:
             "npv_p50": float(p50),
             "npv_p90": float(p90),
             "npv_mean": float(np.mean(self.npv)),
-            "npv_mean_interval": mean_interval(
-                (self.npv if self.npv_run is None else self.npv_run).tolist()
+            "npv_mean_interval": _mean_interval(
+                self.npv if self.npv_run is None else self.npv_run, self.simulation_of
             ),
             "p_npv_positive": float(np.mean(self.npv > 0)),
             "p_payback_within_3y": float(np.mean(paid)),
@@ -121,8 +126,19 @@ class SetResult:
         """Per KPI and demand level: mean change and 95 % interval across replications."""
         out: dict[str, dict[str, dict[str, float | None]]] = {}
         for (kpi, where), v in self.kpis.items():
-            out.setdefault(kpi, {})[where] = mean_interval(v.tolist())
+            out.setdefault(kpi, {})[where] = _mean_interval(v, self.simulation_of)
         return out
+
+
+def _mean_interval(values: np.ndarray, groups: np.ndarray | None) -> dict[str, float | None]:
+    """Mean and 95 % interval of independent replications, or, with ``groups`` (the simulated
+    replication of each value, equal group sizes), of the groups' means: values sharing a
+    simulation share its noise, so only the simulations count as independent."""
+    if groups is None:
+        return mean_interval(values.tolist())
+    sums = np.bincount(groups, weights=values)
+    means = sums / np.bincount(groups)
+    return mean_interval(means.tolist())
 
 
 def _nan_median(x: np.ndarray) -> float | None:
@@ -148,6 +164,11 @@ class RoiResult:
         Per lever, each replication's effect position ``t`` in [-1, 1].
     notes
         Caveats found while running (e.g. a lever that changes nothing on this line).
+    simulation_of
+        Per replication (effect draw), its simulated replication when there are fewer
+        simulations than replications (else ``None``).
+    from_store
+        Served from the results store rather than computed.
     """
 
     inputs: dict[str, Any]
@@ -155,6 +176,8 @@ class RoiResult:
     sets: dict[str, SetResult]
     draws: dict[str, np.ndarray]
     notes: list[str]
+    simulation_of: np.ndarray | None = None
+    from_store: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready document: inputs, baseline, per set summary and KPI changes."""
@@ -172,5 +195,10 @@ class RoiResult:
                 for name, s in self.sets.items()
             },
             "effect_draws": {k: v.tolist() for k, v in self.draws.items()},
+            **(
+                {}
+                if self.simulation_of is None
+                else {"simulation_by_replication": self.simulation_of.tolist()}
+            ),
             "notes": self.notes,
         }

@@ -15,6 +15,7 @@ from twin.config.factory import FactorySpec
 from twin.config.lever import LeverSpec
 from twin.config.loader import canonical_json
 from twin.config.transform import with_utilisation
+from twin.core.streams import stream
 from twin.des import simulate
 from twin.projection import availability
 from twin.roi.results import BUNDLE, DEMANDS
@@ -128,17 +129,81 @@ def _chunks(reps: tuple[int, ...], size: int) -> list[tuple[int, ...]]:
     return [reps[i : i + size] for i in range(0, len(reps), size)]
 
 
-def simulations_count(levers: Sequence[str], replications: int, sample_effects: bool = True) -> int:
-    """Simulated replications a company ROI runs (for a progress bar's total).
+def effect_draws(
+    names: Sequence[str], replications: int, seed: int, sample_effects: bool = True
+) -> dict[str, np.ndarray]:
+    """Each lever's effect position ``t`` in [-1, 1] per replication (effect draw).
 
-    Per replication and demand level: the plain line, each lever at ``typical`` and, when
-    effects are sampled, at the one other preset its draw needs, and the bundle (two levers
-    or more). Levers that change nothing on the line reuse the plain line's runs and count
-    as done when found out.
+    A symmetric triangular draw from the named stream ``("uncertainty", lever)``, the same
+    draws as a sampled scenario; zeros (every draw at ``typical``) if effects are not sampled.
     """
+    return {
+        n: (
+            stream(seed, "uncertainty", n).triangular(-1.0, 0.0, 1.0, size=replications)
+            if sample_effects
+            else np.zeros(replications)
+        )
+        for n in names
+    }
+
+
+def hosts(replications: int, simulations: int) -> np.ndarray:
+    """The simulated replication each effect draw is paired with: draw ``i`` with ``i mod S``.
+
+    With as many simulations as draws this is the identity (draw ``i`` on replication ``i``);
+    with fewer, each simulated replication carries ``replications / simulations`` draws.
+    """
+    return np.arange(replications) % simulations
+
+
+def plan_units(
+    names: Sequence[str], draws: Mapping[str, np.ndarray], host: np.ndarray, simulations: int
+) -> list[Unit]:
+    """The lever sets and presets to simulate, each with the simulated replications it needs.
+
+    The plain line, each lever at ``typical`` and the bundle (two levers or more) run on every
+    simulated replication; a lever's ``low`` (``high``) preset only on the replications that
+    carry a draw below (above) zero.
+    """
+    every = tuple(range(simulations))
+    units = [Unit(("none", ""), every)]
+    for n in names:
+        units.append(Unit((n, "typical"), every))
+        for level, side in (("low", draws[n] < 0), ("high", draws[n] > 0)):
+            chosen = tuple(sorted({int(r) for r in host[side]}))
+            if chosen:
+                units.append(Unit((n, level), chosen))
+    if len(names) > 1:
+        units.append(Unit((BUNDLE, "typical"), every))
+    return units
+
+
+def simulations_count(
+    levers: Sequence[str],
+    replications: int,
+    sample_effects: bool = True,
+    *,
+    simulations: int | None = None,
+    seed: int | None = None,
+) -> int:
+    """Simulation runs a company ROI makes (for a progress bar's total).
+
+    Per simulated replication and demand level: the plain line, each lever at ``typical`` and,
+    when effects are sampled, at the presets its draws need, and the bundle (two levers or
+    more). With as many simulations as replications (the default) each replication needs one
+    side preset per lever; with fewer, a simulated replication carries several draws and
+    usually needs both sides: the count is exact when ``seed`` is given, else an upper bound.
+    Levers that change nothing on the line reuse the plain line's runs and count as done
+    when found out.
+    """
+    sims = replications if simulations is None else simulations
     n = len(levers)
-    per_rep = 1 + n * (2 if sample_effects else 1) + (1 if n > 1 else 0)
-    return 2 * replications * per_rep
+    if sample_effects and seed is not None:
+        draws = effect_draws(levers, replications, seed, sample_effects)
+        units = plan_units(levers, draws, hosts(replications, sims), sims)
+        return 2 * sum(len(u.reps) for u in units)
+    sides = 0 if not sample_effects else (1 if sims == replications else 2)
+    return 2 * sims * (1 + n * (1 + sides) + (1 if n > 1 else 0))
 
 
 def run_units(
