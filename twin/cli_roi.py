@@ -37,6 +37,14 @@ def add_parsers(sub: Any) -> None:
         help="replications (>= 2): each simulates every lever set and draws each lever's "
         "effect size (default 20)",
     )
+    r.add_argument(
+        "--simulations",
+        default=None,
+        help="simulated replications S, a divisor of --replications (default: as many as "
+        "replications). Fewer run faster: the effect draws are spread over S simulations "
+        "(each carries replications / S draws), the ranges include the noise of S runs and "
+        "the uncertainty of their mean, and intervals of means come from the S simulations",
+    )
     r.add_argument("--seed", default="7", help="root seed (default 7)")
     r.add_argument(
         "--discount-rate", default="0.07", help="yearly discount rate, 0-0.5 (default 0.07)"
@@ -82,6 +90,11 @@ def add_parsers(sub: Any) -> None:
         default=None,
         help="worker processes (default: one per CPU; results do not depend on it)",
     )
+    r.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="recompute even if the results store (.cache/roi) holds this ROI",
+    )
     r.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
 
 
@@ -124,10 +137,19 @@ def _options(args: argparse.Namespace, factory: Any, known: list[str]) -> dict[s
                 f"{factory.source} gives no 'employees' per line: use --scale (lines)",
             )
         scale = people / factory.spec.employees
+    reps = _number("--replications", args.replications, 2, 1000, whole=True)
+    sims = reps
+    if args.simulations is not None:
+        sims = _number("--simulations", args.simulations, 2, reps, whole=True)
+        if reps % sims:
+            raise InputError(
+                "--simulations", args.simulations, f"must divide --replications ({reps})"
+            )
     return {
         "levers": names,
         "years": _number("--years", args.years, 1, 30, whole=True),
-        "replications": _number("--replications", args.replications, 2, 1000, whole=True),
+        "replications": reps,
+        "simulations": sims,
         "seed": _number("--seed", args.seed, 0, 2**31 - 1, whole=True),
         "discount_rate": _number("--discount-rate", args.discount_rate, 0, 0.5),
         "headroom": _number("--headroom", args.headroom, 0, 10),
@@ -218,6 +240,14 @@ def _mean_pm(iv: dict[str, float | None]) -> str:
     return f"{_m(iv['mean'], True)} ± {_m((iv['ci_high'] - iv['ci_low']) / 2)}"
 
 
+def _replications(inp: dict[str, Any]) -> str:
+    """How many effect draws and simulations the result rests on."""
+    reps, sims = inp["replications"], inp.get("simulations", inp["replications"])
+    if sims == reps:
+        return f"{reps} replications (each an effect draw on its own simulation)"
+    return f"{reps} effect draws on {sims} simulated replications"
+
+
 def _print(doc: dict[str, Any], console: Any) -> None:
     from rich import box
     from rich.table import Table
@@ -230,7 +260,7 @@ def _print(doc: dict[str, Any], console: Any) -> None:
     kpi = base["kpis"]
     console.print(
         f"[bold]{inp['factory']}[/bold]: {', '.join(inp['levers'])}; {inp['years']} years at "
-        f"{inp['discount_rate']:.1%}; {inp['replications']} replications of {inp['days']:g} "
+        f"{inp['discount_rate']:.1%}; {_replications(inp)} of {inp['days']:g} "
         f"days after {inp['warmup_days']:g} warm-up days, seed {inp['seed']}"
     )
     console.print(
@@ -380,6 +410,7 @@ def _cmd_roi(args: argparse.Namespace) -> int:
             progress=tick,
             lever_specs=specs,
             label=factory.label,
+            store=not args.no_cache,
             **opts,
         )
     doc = result.to_dict()
@@ -390,6 +421,10 @@ def _cmd_roi(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(doc, indent=1) + "\n")
     else:
         _print(doc, Console())
+    if result.from_store:
+        Console(stderr=True).print(
+            "Served from the results store (.cache/roi); --no-cache recomputes."
+        )
     return 0
 
 

@@ -12,32 +12,63 @@ SMT_LINE = Path(__file__).resolve().parents[2] / "data" / "factories" / "smt-lin
 SMALL = ["--replications", "3", "--days", "7", "--warmup-days", "1", "--workers", "1"]
 
 
-@pytest.fixture(scope="module")
-def doc():
+ARGS = ["roi", ARCH, "--levers", "predictive_maintenance,vision_qc", "--years", "5", "--json"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def cache(tmp_path_factory):
+    """A store of its own (never the checkout's .cache)."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("cache")
+        mp.setenv("GUMI_TWIN_CACHE", str(folder))
+        yield folder
+
+
+def _run(args):
     import io
     from contextlib import redirect_stdout
 
     out = io.StringIO()
     with redirect_stdout(out):
-        code = main(
-            [
-                "roi",
-                ARCH,
-                "--levers",
-                "predictive_maintenance,vision_qc",
-                "--years",
-                "5",
-                "--json",
-                *SMALL,
-            ]
-        )
+        code = main(args)
     assert code == 0
     return json.loads(out.getvalue())
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return _run([*ARGS, *SMALL])
+
+
+def test_a_repeat_is_served_from_the_store(doc, cache, capsys, monkeypatch):
+    """The same command again is answered from .cache/roi (no simulation runs: they are
+    switched off) with the same document."""
+    assert len(list((cache / "roi").glob("*.pkl"))) == 1
+    import twin.roi.runs as runs
+
+    def no_runs(*a, **k):
+        raise AssertionError("simulated although the store holds the result")
+
+    with monkeypatch.context() as mp:
+        mp.setattr(runs, "run_units", no_runs)
+        mp.setattr("twin.roi.company.run_units", no_runs)
+        capsys.readouterr()
+        again = _run([*ARGS, *SMALL])
+        assert "Served from the results store" in capsys.readouterr().err
+    assert again == doc
+
+
+@pytest.mark.slow
+def test_no_cache_recomputes_the_same_result(doc, capsys):
+    fresh = _run([*ARGS, *SMALL, "--no-cache"])
+    assert "Served from" not in capsys.readouterr().err
+    assert fresh == doc
 
 
 def test_json_has_inputs_results_per_lever_and_bundle(doc):
     inp = doc["inputs"]
     assert inp["factory"] == ARCH and inp["replications"] == 3 and inp["years"] == 5
+    assert inp["simulations"] == 3 and "simulation_by_replication" not in doc
     assert inp["levers"] == ["predictive_maintenance", "vision_qc"]
     assert inp["source"].endswith("defence-electronics.yaml") and 0.3 <= inp["utilisation"] <= 1.2
     assert set(doc["results"]) == {"predictive_maintenance", "vision_qc", "bundle"}
@@ -87,6 +118,11 @@ def test_tables_for_an_own_spec_file(capsys):
         (["smt-assembly", "--levers", "vision_qc", "--days", "3"], "twin: --days: 3:"),
         (["smt-assembly", "--levers", "vision_qc", "--discount-rate", "-1"], "--discount-rate"),
         (["missing.yaml", "--levers", "vision_qc"], "twin: missing.yaml: file not found"),
+        (
+            ["smt-assembly", "--levers", "vision_qc", "--replications", "10", "--simulations", "3"],
+            "twin: --simulations: 3: must divide --replications (10)",
+        ),
+        (["smt-assembly", "--levers", "vision_qc", "--simulations", "1"], "--simulations: 1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(capsys, args, expected):
