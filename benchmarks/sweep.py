@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -40,8 +41,17 @@ from twin.scenario_run import prepare  # noqa: E402
 from twin.sweep import load_sweep, run_study, sweep_points, sweep_table  # noqa: E402
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and of its finished child processes (the workers of a
+    local cluster count once it has closed)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _timed(label, sweep, points, settings, store, inputs, **kw):
     load = os.getloadavg()[0]
+    cpu = _cpu()
     res = run_study(sweep.base, points, settings, store=store, inputs=inputs, **kw)
     assert res.computed == len(points)
     return {
@@ -49,7 +59,9 @@ def _timed(label, sweep, points, settings, store, inputs, **kw):
         "seconds": round(res.seconds, 2),
         "points_seconds": round(res.points_seconds, 2),
         "ms_per_point": round(1000 * res.points_seconds / len(points), 1),
+        "cpu_seconds": round(_cpu() - cpu, 2),
         "load_before": round(load, 2),
+        "load_after": round(os.getloadavg()[0], 2),
     }, sweep_table(res)
 
 
@@ -60,6 +72,9 @@ def main() -> int:
     ap.add_argument("--days", type=float, default=None, help="default: the file's")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument(
+        "--table", default=None, help="write the serial sweep table here (Parquet), to compare"
+    )
     args = ap.parse_args()
     sweep = load_sweep(args.sweep)
     settings = sweep.settings
@@ -90,11 +105,12 @@ def main() -> int:
         rows.append(row)
         from dask.distributed import LocalCluster
 
+        cpu = _cpu()
         with LocalCluster(
             n_workers=args.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be another cluster's
             silence_logs=logging.ERROR,
         ) as cluster:
             row, running = _timed(
@@ -106,8 +122,12 @@ def main() -> int:
                 inputs,
                 scheduler=cluster.scheduler_address,
             )
+        # The workers' CPU counts once they have exited: the cluster's start and close too.
+        row["cpu_seconds"] = round(_cpu() - cpu, 2)
         rows.append(row)
     same = serial.equals(local) and serial.equals(running)
+    if args.table:
+        serial.to_parquet(args.table, index=False)
     base = rows[0]
     for r in rows:
         r["speed_up"] = round(base["seconds"] / r["seconds"], 2)
@@ -143,7 +163,7 @@ def main() -> int:
                 f"{r['points_seconds']:.1f} s = {r['ms_per_point']:.0f} ms/point)  "
                 f"speed-up {r['speed_up']:.2f}x (points {r['points_speed_up']:.2f}x, with "
                 f"loading {r['speed_up_with_loading']:.2f}x)  "
-                f"load avg {r['load_before']}"
+                f"CPU {r['cpu_seconds']:.1f} s  load avg {r['load_before']} -> {r['load_after']}"
             )
         print(f"identical tables: {same}; target speed-up >= 1.7x with --workers 2")
     return 0 if same else 1

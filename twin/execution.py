@@ -117,7 +117,10 @@ class DaskRunner:
                     n_workers=max(1, int(workers or 1)),
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    # Any free port: the scheduler's HTTP server starts even without a
+                    # dashboard (None), on 8787 by default, and warns when another cluster
+                    # has it.
+                    dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
             self.client = Client(self._cluster, set_as_default=False)

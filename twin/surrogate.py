@@ -11,6 +11,10 @@ absorbs the little noise left (the replications share random numbers across poin
 k-fold cross-validated R² and RMSE of every target are measured at fit time and kept with
 the model.
 
+This module decides what is fitted (which parameters vary, their ranges, which targets) and
+answers queries; the models themselves are built, fitted and cross-validated in
+:mod:`twin.ai.regression` (the only place that imports scikit-learn).
+
 A query outside the sampled range of any parameter is answered (the GP extrapolates towards
 its mean) but flagged, with a message naming the parameter and the range.
 
@@ -23,7 +27,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin.ai.threads import single_thread
+from twin.ai.regression import MODEL_NAME, fit_gaussian_process, predict_all, scale_unit
 
 __all__ = [
     "FILE_NAME",
@@ -110,7 +113,7 @@ class Surrogate:
     def _scale(self, x: np.ndarray) -> np.ndarray:
         lo = np.array([self.bounds[p][0] for p in self.parameters])
         hi = np.array([self.bounds[p][1] for p in self.parameters])
-        return (x - lo) / (hi - lo)
+        return scale_unit(x, lo, hi)
 
     def predict(self, query: Mapping[str, float]) -> Prediction:
         """Predict every target at ``query`` (parameter -> value).
@@ -158,24 +161,12 @@ class Surrogate:
                     "the surrogate does not know its effect"
                 )
         x = self._scale(np.array([[values[p] for p in self.parameters]]))
-        rows = []
-        with single_thread():  # tiny matrices: native threads would only contend
-            for (kpi, year), model in self.models.items():
-                mean, sd = model.predict(x, return_std=True)
-                rows.append({"kpi": kpi, "year": year, "diff": float(mean[0]), "sd": float(sd[0])})
+        answers = predict_all(list(self.models.values()), x)
+        rows = [
+            {"kpi": kpi, "year": year, "diff": float(mean[0]), "sd": float(sd[0])}
+            for (kpi, year), (mean, sd) in zip(self.models, answers, strict=True)
+        ]
         return Prediction(pd.DataFrame(rows), in_range, messages, time.perf_counter() - t0)
-
-
-def _model(d: int, seed: int) -> Any:
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-
-    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * Matern(
-        length_scale=np.ones(d), length_scale_bounds=(1e-2, 1e2), nu=2.5
-    ) + WhiteKernel(1e-4, (1e-10, 1e0))
-    return GaussianProcessRegressor(
-        kernel=kernel, normalize_y=True, n_restarts_optimizer=2, random_state=seed
-    )
 
 
 def fit_surrogate(
@@ -219,10 +210,6 @@ def fit_surrogate(
     Surrogate
         With its cross-validated errors in ``cv``.
     """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.metrics import mean_squared_error, r2_score
-    from sklearn.model_selection import KFold, cross_val_predict
-
     t0 = time.perf_counter()
     pts = table.drop_duplicates("point").sort_values("point")
     n = len(pts)
@@ -243,7 +230,6 @@ def fit_surrogate(
     years = [int(y) for y in (years or sorted(table["year"].unique()))]
     s = Surrogate(varying, bounds, fixed, dict(neutral or {}), {}, pd.DataFrame(), {})
     x = s._scale(pts[varying].to_numpy(dtype=float))
-    split = KFold(n_splits=min(folds, n), shuffle=True, random_state=seed)
     rows = []
     for kpi in kpis:
         for year in years:
@@ -251,22 +237,15 @@ def fit_surrogate(
             if sel.empty:
                 continue
             y = sel["diff"].to_numpy(dtype=float)
-            with warnings.catch_warnings(), single_thread():
-                # A parameter with no effect drives its length scale to the upper bound, and
-                # common random numbers leave almost no noise: both expected, both harmless.
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                pred = cross_val_predict(_model(len(varying), seed), x, y, cv=split)
-                model = _model(len(varying), seed).fit(x, y)
-            spread = float(np.std(y))
-            rmse = float(np.sqrt(mean_squared_error(y, pred)))
+            model, cv = fit_gaussian_process(x, y, folds=folds, seed=seed)
             rows.append(
                 {
                     "kpi": kpi,
                     "year": year,
-                    "r2": float(r2_score(y, pred)) if spread > 0 else float("nan"),
-                    "rmse": rmse,
-                    "rmse_share": rmse / spread if spread > 0 else float("nan"),
-                    "target_sd": spread,
+                    "r2": cv.r2,
+                    "rmse": cv.rmse,
+                    "rmse_share": cv.rmse_share,
+                    "target_sd": cv.target_sd,
                 }
             )
             s.models[kpi, year] = model
@@ -275,7 +254,7 @@ def fit_surrogate(
         **(meta or {}),
         "points": n,
         "folds": min(folds, n),
-        "model": "GaussianProcessRegressor(Constant x Matern(nu=2.5, ARD) + White)",
+        "model": MODEL_NAME,
         "fit_seconds": round(time.perf_counter() - t0, 3),
     }
     return s

@@ -11,9 +11,9 @@ from twin.config.scenario import load_scenario
 from twin.core.errors import InputError
 from twin.execution import TaskStore, chunked
 from twin.projection import RunSettings
+from twin.study import at_position
 from twin.sweep import (
     Design,
-    _at_position,
     build_points,
     default_uncertain,
     design_values,
@@ -133,9 +133,9 @@ def test_lhs_is_reproducible_stratified_and_within_ranges():
 
 def test_effect_position_moves_ramp_and_edge_power_between_presets():
     spec = load_lever(ROOT / "data" / "levers" / "yield_optimisation.yaml")
-    low = _at_position(spec, "typical", -1.0)
-    high = _at_position(spec, "typical", 1.0)
-    half = _at_position(spec, "typical", -0.5)
+    low = at_position(spec, "typical", -1.0)
+    high = at_position(spec, "typical", 1.0)
+    half = at_position(spec, "typical", -0.5)
     r = spec.ramp_up_months
     assert low.ramp_up_months.at("typical") == r.low
     assert high.ramp_up_months.at("typical") == r.high
