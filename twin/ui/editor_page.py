@@ -163,8 +163,7 @@ def _load_start() -> None:
     sb = st.sidebar
     sb.header("Start from")
     mine = view.user_scenarios()
-    options = [SHIPPED, MINE, UPLOAD] if mine else [SHIPPED, UPLOAD]
-    source = sb.radio("Scenario source", options, key="editor_source")
+    source = sb.radio("Scenario source", [SHIPPED, MINE, UPLOAD], key="editor_source")
     want: tuple[str, ...] | None = None
     path: Path | None = None
     if source == SHIPPED:
@@ -178,6 +177,8 @@ def _load_start() -> None:
         )
         path = shipped[name]
         want = ("shipped", str(name))
+    elif source == MINE and not mine:
+        sb.caption("No saved scenarios yet: edit one and press **Save to my scenarios**.")
     elif source == MINE:
         name = sb.selectbox("Saved scenario", list(mine), key="editor_mine")
         path = mine[name]
