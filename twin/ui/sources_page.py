@@ -101,8 +101,11 @@ def _filters(name: str, table: pd.DataFrame, column: str, label: str) -> pd.Data
 
 
 def _show(table: pd.DataFrame, key: str, height: Any = "auto") -> None:
+    # Status before the long source text, so the coloured status is always in view.
+    cols = [c for c in table.columns if c not in ("source", "note")]
+    cols += [c for c in ("source", "note") if c in table.columns]
     st.dataframe(
-        view.status_styler(table.reset_index(drop=True)),
+        view.status_styler(table[cols].reset_index(drop=True)),
         hide_index=True,
         width="stretch",
         height=height,
