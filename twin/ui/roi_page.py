@@ -413,8 +413,8 @@ def render() -> None:
     levers = _levers()
     choice = _sidebar(levers)
     _harvest()
-    if choice.submitted:
-        _start(choice)
+    if choice.submitted and _start(choice):
+        st.rerun()  # redraw the form with Run disabled while the job runs
     job = st.session_state.get(JOB_KEY)
     if job is not None and job.running:
         _progress()
@@ -435,30 +435,37 @@ def render() -> None:
     _show(result, levers)
 
 
-def _start(choice: _Choice) -> None:
-    """Start a run for the sidebar's choice (or serve it from the store)."""
+def _start(choice: _Choice) -> bool:
+    """Start a run for the sidebar's choice, or serve it from the store.
+
+    Returns
+    -------
+    bool
+        Whether a background run was started.
+    """
     job = st.session_state.get(JOB_KEY)
     if job is not None and job.running:
-        return
+        return False
     st.session_state.pop(NOTICE_KEY, None)
     if choice.line.spec is None:
         msg = choice.line.error or "Choose an archetype or upload a valid spec first."
         st.session_state[NOTICE_KEY] = ("error", fview.md_escape(msg))
-        return
+        return False
     if not choice.values["levers"]:
         st.session_state[NOTICE_KEY] = ("error", "AI levers: choose at least one lever.")
-        return
+        return False
     key = choice.key()
     assert key is not None
     stored = _stored(key)
     if stored is not None:
         st.session_state[RESULT_KEY] = _package(key, choice, stored, 0.0)
-        return
+        return False
     job = RoiJob(key, _request(choice), choice.line.label, choice=choice)
     job.total = simulations_count(
         choice.values["levers"], choice.values["replications"], choice.values["sample_effects"]
     )
     st.session_state[JOB_KEY] = job.start()
+    return True
 
 
 def _harvest() -> None:
