@@ -153,46 +153,55 @@ def evaluate_points(
 # adoption_thresholds is replaced by a memo of the very same draws (results unchanged bit
 # for bit), and put back afterwards. The memo stays with the process for the next chunk.
 
-_MEMO_SIZE = 64
-_memo: dict[tuple[Any, ...], np.ndarray] = {}
-_lock = threading.Lock()
-_depth = 0
-_draw: Callable[..., np.ndarray] = adoption.adoption_thresholds
+
+class _AdoptionMemo:
+    """Adoption thresholds by (seed, lever, firm ids), drawn once in this process."""
+
+    def __init__(self, draw: Callable[..., np.ndarray], size: int = 64) -> None:
+        self.draw = draw
+        self.size = size
+        self.memo: dict[tuple[Any, ...], np.ndarray] = {}
+        self.lock = threading.Lock()
+        self.depth = 0
+
+    def thresholds(self, firm_ids: Any, seed: int, lever: str) -> np.ndarray:
+        ids = tuple(firm_ids)
+        key = (seed, lever, ids)
+        hit = self.memo.get(key)
+        if hit is None:
+            hit = self.draw(ids, seed, lever)
+            with self.lock:
+                if len(self.memo) >= self.size:
+                    self.memo.pop(next(iter(self.memo)))  # the oldest; seeds rarely change
+                self.memo[key] = hit
+        return hit.copy()  # callers own their array
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        with self.lock:
+            if self.depth == 0:
+                adoption.adoption_thresholds = self.thresholds
+            self.depth += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.depth -= 1
+                if self.depth == 0:
+                    adoption.adoption_thresholds = self.draw
 
 
-def _remembered_thresholds(firm_ids: Any, seed: int, lever: str) -> np.ndarray:
-    ids = tuple(firm_ids)
-    key = (seed, lever, ids)
-    hit = _memo.get(key)
-    if hit is None:
-        hit = _draw(ids, seed, lever)
-        with _lock:
-            if len(_memo) >= _MEMO_SIZE:
-                _memo.pop(next(iter(_memo)))  # the oldest: a process rarely sees many seeds
-            _memo[key] = hit
-    return hit.copy()  # callers own their array
+_ADOPTION_MEMO = _AdoptionMemo(adoption.adoption_thresholds)
 
 
-@contextlib.contextmanager
-def shared_adoption_draws() -> Iterator[None]:
+def shared_adoption_draws() -> contextlib.AbstractContextManager[None]:
     """A context in which each firm's adoption threshold for a lever and seed is drawn once
     per process and then served from memory (the same numbers as drawing it again).
 
     Nests and may be entered by several threads; the original function is back once the
     last one leaves.
     """
-    global _depth
-    with _lock:
-        if _depth == 0:
-            adoption.adoption_thresholds = _remembered_thresholds
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0:
-                adoption.adoption_thresholds = _draw
+    return _ADOPTION_MEMO.installed()
 
 
 @dataclass(frozen=True)
