@@ -60,7 +60,7 @@ def fake_result(name: str) -> ScenarioResult:
                 )
             # Anchor sites F0001..F0011 take all five levers one by one from 2027 (scaled by
             # the scenario's offset); F0100..F0199 are synthetic firms, a tenth of them a year.
-            converted = int(round(11 * min(1.0, max(0.0, (year - 2026) / 6)) * gain))
+            converted = round(11 * min(1.0, max(0.0, (year - 2026) / 6)) * gain)
             for i in range(1, 12):
                 used = 5 if i <= converted else 0
                 firms.append(

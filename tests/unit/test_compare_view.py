@@ -151,9 +151,10 @@ def test_readable_value_summarises_lists() -> None:
         [{"size_classes": ["300+"], "curve": {"bass": {"p": 0.03, "q": 0.35, "ceiling": 0.57}}}]
     )
     assert view.readable_value(rules) == "300+: Bass p 0.03, q 0.35, ceiling 0.57"
-    assert view.readable_value(None) == "—"
+    assert view.readable_value(None) == view.readable_value(float("nan")) == "—"
     assert view.readable_value("[]") == "none"
-    assert view.readable_value("x" * 300).endswith("…") and len(view.readable_value("x" * 300)) == 160
+    long = view.readable_value("x" * 300)
+    assert long.endswith("…") and len(long) == 160
 
 
 def test_assumptions_table_hides_sources_unless_asked() -> None:

@@ -391,8 +391,8 @@ def _word(part: str) -> str:
 def readable_value(value: object, limit: int = 160) -> str:
     """A setting's value as short text: anchor lists as ``firm year``, adoption rules as
     size classes and curve, long text shortened; ``None`` as ``—`` (not set)."""
-    if value is None:
-        return "—"
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"  # not set by this scenario (a missing cell of the table)
     if isinstance(value, str) and value[:1] in "[{":
         try:
             parsed = json.loads(value)
