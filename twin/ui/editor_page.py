@@ -837,37 +837,33 @@ def _show(result: dict[str, Any]) -> None:
         if key not in rows.index:
             continue
         r = rows.loc[key]
+        kpi = KPIS[key]
         with col.container(border=True):
             st.metric(
-                f"{KPIS[key].label} ({KPIS[key].unit})",
-                view.fmt_value(r["Scenario"]),
+                kpi.label.split(" (")[0],
+                f"{view.fmt_value(r['Scenario'])} {kpi.unit}",
                 delta=view.fmt_change(r["Change"], r["Change %"]),
                 delta_color="off",
-                help=f"Baseline {view.fmt_value(r['Baseline'])} {KPIS[key].unit}; change 95 % "
-                f"interval {r['Change 95 % CI']}",
+                help=f"{kpi.label}. Baseline {view.fmt_value(r['Baseline'])} {kpi.unit}; "
+                f"change 95 % interval {r['Change 95 % CI']}",
             )
             st.caption(f"95 %: {r['Change 95 % CI']}")
-    left, right = st.columns([3, 2], gap="large")
-    with right:
-        st.dataframe(
-            view.headline_display(table), hide_index=True, width="stretch", key="editor_table"
-        )
-        counts = result.get("counts", {})
-        st.caption(
-            "Scenario figures: "
-            + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
-            + ". Firms are synthetic (matched to published 2023 totals); archetypes are "
-            "representative lines; lever effects come from literature ranges (estimates). "
-            "See the Sources page."
-        )
-    with left:
-        kpi = st.selectbox(
-            "KPI over the years",
-            list(KPIS),
-            format_func=lambda k: f"{KPIS[k].label} ({KPIS[k].unit})",
-            key="editor_chart_kpi",
-        )
-        st.plotly_chart(
-            view.change_figure(summary, kpi), width="stretch", config={"displaylogo": False}
-        )
-        st.caption("Source: Gumi Twin projection (twin.scenario_run) of the scenario above.")
+    st.dataframe(view.headline_display(table), hide_index=True, width="stretch", key="editor_table")
+    counts = result.get("counts", {})
+    st.caption(
+        "Scenario figures: "
+        + ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+        + ". Firms are synthetic (matched to published 2023 totals); archetypes are "
+        "representative lines; lever effects come from literature ranges (estimates). "
+        "See the Sources page."
+    )
+    kpi = st.selectbox(
+        "KPI over the years",
+        list(KPIS),
+        format_func=lambda k: f"{KPIS[k].label} ({KPIS[k].unit})",
+        key="editor_chart_kpi",
+    )
+    st.plotly_chart(
+        view.change_figure(summary, kpi), width="stretch", config={"displaylogo": False}
+    )
+    st.caption("Source: Gumi Twin projection (twin.scenario_run) of the scenario above.")

@@ -573,6 +573,7 @@ def change_figure(summary: pd.DataFrame, kpi: str) -> go.Figure:
             go.Scatter(
                 x=x + x[::-1],
                 y=(s["diff_high"] / d).tolist() + (s["diff_low"] / d).tolist()[::-1],
+                mode="lines",
                 fill="toself",
                 fillcolor="rgba(0,114,178,0.18)",
                 line={"width": 0},
