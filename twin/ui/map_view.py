@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
-from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon
 
 from twin.io.geo import read_layer
 from twin.scenario_run import ScenarioResult, bottleneck_table, substation_table
@@ -36,6 +36,7 @@ __all__ = [
     "NOTICE",
     "SIZE_BY",
     "SUBSTATION_CAPTION",
+    "TOOLTIP",
     "ColourScale",
     "Geometry",
     "Legend",
@@ -45,8 +46,11 @@ __all__ = [
     "change_scale",
     "complex_caption",
     "complex_table",
+    "complex_tooltip",
     "complex_values",
     "deck",
+    "firm_radius_m",
+    "firm_tooltip",
     "firm_values",
     "initial_view",
     "legend_html",
@@ -61,7 +65,9 @@ __all__ = [
     "scales",
     "status_badges",
     "substation_display",
+    "substation_radius_m",
     "substation_table_view",
+    "substation_tooltip",
 ]
 
 LEVEL = "level"
@@ -404,12 +410,25 @@ def _paths(geom: LineString | MultiLineString | Polygon) -> list[list[list[float
     return [[[round(x, 6), round(y, 6)] for x, y in line.coords] for line in lines]
 
 
-def _table(title: str, rows: list[tuple[str, str]], note: str = "") -> str:
-    """Tooltip HTML: a bold title, ``label: value`` lines and a small grey note (short, since
-    it is sent with every firm)."""
-    body = "".join(f"<br>{html.escape(k)}: <b>{html.escape(v)}</b>" for k, v in rows)
-    foot = f"<br><small>{html.escape(note)}</small>" if note else ""
-    return f"<b>{html.escape(title)}</b>{body}{foot}"
+#: The one tooltip template of the map (pydeck has one per chart): every pickable row carries
+#: ``title``, ``body`` (lines ``label: value``, shown with ``white-space: pre-line``) and
+#: ``note``. Streamlit escapes the values, so they are plain text.
+TOOLTIP = {
+    "html": "<b>{title}</b><br>{body}<br><small>{note}</small>",
+    "style": {
+        "fontSize": "15px",
+        "backgroundColor": "white",
+        "color": "#222",
+        "whiteSpace": "pre-line",
+        "border": "1px solid #999",
+        "maxWidth": "420px",
+    },
+}
+
+
+def _tip(title: str, rows: list[tuple[str, str]], note: str = "") -> dict[str, str]:
+    """A tooltip's fields (see :data:`TOOLTIP`)."""
+    return {"title": title, "body": "\n".join(f"{k}: {v}" for k, v in rows), "note": note}
 
 
 def _change_text(spec: MapKpi, change: float, pct: float, firm: bool) -> str:
@@ -423,12 +442,12 @@ def _change_text(spec: MapKpi, change: float, pct: float, firm: bool) -> str:
     return f"{text} ({_pct(pct)})"
 
 
-def complex_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> str:
-    """HTML tooltip of a complex: name, firms, employees and the KPI with its unit."""
-    return _table(
+def complex_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> dict[str, str]:
+    """Tooltip of a complex: name, firms, employees and the KPI with its unit."""
+    return _tip(
         f"Complex {row['complex_id']}: {row['name']}",
         [
-            ("Firms (synthetic)", f"{int(row['firms']):,}"),
+            ("Firms (synthetic base)", f"{int(row['firms']):,}"),
             ("Employees", f"{int(row['employees']):,}"),
             (f"{spec.label} {year}", spec.complex_text(row["scenario"])),
             ("Baseline (no AI)", spec.complex_text(row["baseline"])),
@@ -438,10 +457,10 @@ def complex_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> str:
     )
 
 
-def firm_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> str:
-    """HTML tooltip of a firm: name, complex, sector, employees and the KPI with its unit."""
-    kind = "synthetic firm" if bool(row["synthetic"]) else "named anchor firm, estimated size"
-    return _table(
+def firm_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> dict[str, str]:
+    """Tooltip of a firm: name, complex, sector, employees and the KPI with its unit."""
+    kind = "Synthetic firm" if bool(row["synthetic"]) else "Named anchor firm, estimated size"
+    return _tip(
         f"{row['name']} ({row['firm_id']})",
         [
             ("Complex", str(row["complex_id"])),
@@ -451,18 +470,18 @@ def firm_tooltip(row: Mapping[str, Any], spec: MapKpi, year: int) -> str:
             ("Baseline (no AI)", spec.firm_text(row["baseline"])),
             ("Change vs baseline", _change_text(spec, row["change"], row["change_pct"], True)),
         ],
-        kind.capitalize() + "; site approximate",
+        f"{kind}; site approximate",
     )
 
 
-def substation_tooltip(row: Mapping[str, Any], year: int) -> str:
-    """HTML tooltip of a substation: capacity, sum of peaks and load share."""
-    return _table(
+def substation_tooltip(row: Mapping[str, Any], year: int) -> dict[str, str]:
+    """Tooltip of a substation: capacity, sum of its firms' peaks and the load share."""
+    return _tip(
         f"{row['substation_id']}: {row['name']}",
         [
-            ("Capacity (estimate)", _fmt(row["capacity_mw"], "MW")),
-            (f"Sum of firms' peaks {year}", _fmt(row["load_mw"], "MW")),
-            ("Baseline (no AI)", _fmt(row["baseline_load_mw"], "MW")),
+            ("Capacity (estimate)", _mw(row["capacity_mw"])),
+            (f"Sum of firms' peaks {year}", _mw(row["load_mw"])),
+            ("Baseline (no AI)", _mw(row["baseline_load_mw"])),
             ("Load share", f"{100 * row['load_share']:.0f} %"),
             ("Firms supplied", f"{int(row['firms']):,}"),
         ],
@@ -470,11 +489,179 @@ def substation_tooltip(row: Mapping[str, Any], year: int) -> str:
     )
 
 
-def _sizes(values: pd.Series) -> np.ndarray:
-    """Firm point radius in metres: area proportional to the value (30 to 450 m)."""
+def _mw(value: float) -> str:
+    return f"{value:,.1f} MW" if np.isfinite(value) else "—"
+
+
+def firm_radius_m(values: pd.Series) -> np.ndarray:
+    """Firm point radius in metres: area proportional to the value (20 to 350 m)."""
     v = np.clip(values.fillna(0).to_numpy(dtype=float), 0, None)
     top = v.max() if v.size and v.max() > 0 else 1.0
-    return 30 + 420 * np.sqrt(v / top)
+    return 20 + 330 * np.sqrt(v / top)
+
+
+def substation_radius_m(mw: float) -> float:
+    """Substation circle radius in metres: area proportional to MW (170 MW: 520 m)."""
+    return 40 * math.sqrt(max(mw, 0.0)) if np.isfinite(mw) else 0.0
+
+
+def _lonlat(x: float, y: float) -> list[float]:
+    return [round(float(x), 6), round(float(y), 6)]
+
+
+def _complex_layer(
+    geo: Geometry, complexes: pd.DataFrame, spec: MapKpi, year: int, value: str, scale: ColourScale
+) -> pdk.Layer:
+    outline = geo.complexes.set_index("complex_id").geometry
+    rows = []
+    for row in complexes.to_dict("records"):
+        fill = [*scale.rgb(row[value]), 200]
+        tip = complex_tooltip(row, spec, year)
+        for rings in _rings(outline[row["complex_id"]]):
+            rows.append({"polygon": rings, "fill": fill, **tip})
+    return pdk.Layer(
+        "PolygonLayer",
+        rows,
+        id="complexes",
+        get_polygon="polygon",
+        get_fill_color="fill",
+        get_line_color=[50, 50, 50, 255],
+        line_width_min_pixels=2,
+        stroked=True,
+        filled=True,
+        pickable=True,
+    )
+
+
+def _river_layer(geo: Geometry) -> pdk.Layer:
+    tip = _tip("Nakdong River (낙동강)", [], "Course approximate (estimate)")
+    rows = [{"path": p, **tip} for geom in geo.river.geometry for p in _paths(geom)]
+    return pdk.Layer(
+        "PathLayer",
+        rows,
+        id="river",
+        get_path="path",
+        get_color=[*_rgb(RIVER_COLOUR), 230],
+        get_width=150,
+        width_min_pixels=4,
+        pickable=True,
+    )
+
+
+def _firm_layer(
+    firms: pd.DataFrame, spec: MapKpi, year: int, value: str, scale: ColourScale, size_by: str
+) -> pdk.Layer:
+    radius = firm_radius_m(firms["employees"] if size_by == "employees" else firms["output_krw"])
+    rows = [
+        {
+            "position": _lonlat(r["lon"], r["lat"]),
+            "radius": round(float(rad), 1),
+            "fill": [*scale.rgb(r[value]), 215],
+            **firm_tooltip(r, spec, year),
+        }
+        for r, rad in zip(firms.to_dict("records"), radius, strict=True)
+    ]
+    rows.sort(key=lambda d: -d["radius"])  # large firms first, so small ones stay on top
+    return pdk.Layer(
+        "ScatterplotLayer",
+        rows,
+        id="firms",
+        get_position="position",
+        get_radius="radius",
+        get_fill_color="fill",
+        get_line_color=[40, 40, 40, 160],
+        line_width_min_pixels=0.5,
+        stroked=True,
+        radius_min_pixels=1.5,
+        pickable=True,
+    )
+
+
+def _bottleneck_layers(bottlenecks: pd.DataFrame, firms: pd.DataFrame) -> list[pdk.Layer]:
+    where = firms.set_index("firm_id")[["lon", "lat"]]
+    rows = [
+        {
+            "position": _lonlat(where.at[r["firm_id"], "lon"], where.at[r["firm_id"], "lat"]),
+            "label": str(r["rank"]),
+            **_tip(
+                f"Supply bottleneck #{r['rank']}: {r['name']}",
+                [
+                    ("Customers' output lost", _fmt(r["lost_bn_krw"], "bn KRW")),
+                    ("Spare capacity", f"{r['spare_capacity']:.2f}"),
+                ],
+                "A supplier short of capacity held back its customers' growth",
+            ),
+        }
+        for r in bottlenecks.to_dict("records")
+        if r["firm_id"] in where.index
+    ]
+    ring = pdk.Layer(
+        "ScatterplotLayer",
+        rows,
+        id="bottlenecks",
+        get_position="position",
+        get_radius=300,
+        radius_min_pixels=12,
+        stroked=True,
+        filled=False,
+        get_line_color=[*_rgb(BOTTLENECK_COLOUR), 255],
+        line_width_min_pixels=3,
+        pickable=True,
+    )
+    return [ring, _text_layer("bottleneck-ranks", rows, BOTTLENECK_COLOUR, 18, [16, -16])]
+
+
+def _substation_layers(substations: pd.DataFrame, year: int) -> list[pdk.Layer]:
+    rows = [
+        {
+            "position": _lonlat(row["lon"], row["lat"]),
+            # Areas proportional to MW: the ring is the capacity, the disc the load.
+            "capacity_radius": substation_radius_m(row["capacity_mw"]),
+            "load_radius": substation_radius_m(row["load_mw"]),
+            "fill": [*load_colour(row["load_share"]), 225],
+            "label": f"{row['substation_id']} {100 * row['load_share']:.0f}%",
+            **substation_tooltip(row, year),
+        }
+        for row in substations.to_dict("records")
+    ]
+    load = pdk.Layer(
+        "ScatterplotLayer",
+        rows,
+        id="substation-load",
+        get_position="position",
+        get_radius="load_radius",
+        get_fill_color="fill",
+        get_line_color=[0, 0, 0, 255],
+        line_width_min_pixels=1,
+        stroked=True,
+        pickable=True,
+    )
+    capacity = pdk.Layer(
+        "ScatterplotLayer",
+        rows,
+        id="substation-capacity",
+        get_position="position",
+        get_radius="capacity_radius",
+        filled=False,
+        stroked=True,
+        get_line_color=[0, 0, 0, 255],
+        line_width_min_pixels=2.5,
+    )
+    # Labels below the centre, complex labels above theirs: a substation inside a complex
+    # (S5 in 4x) does not cover the complex's name.
+    return [load, capacity, _text_layer("substation-labels", rows, "#000000", 15, [0, 20])]
+
+
+def _label_layers(geo: Geometry) -> list[pdk.Layer]:
+    rows = []
+    for cid, geom in zip(geo.complexes["complex_id"], geo.complexes.geometry, strict=True):
+        p = geom.representative_point()
+        rows.append({"position": _lonlat(p.x, p.y), "label": str(cid)})
+    layers = [_text_layer("complex-labels", rows, "#222222", 24, [0, -22])]
+    river = _river_label(geo)
+    if river:
+        layers.append(_text_layer("river-label", [river], RIVER_COLOUR, 16, [0, 0]))
+    return layers
 
 
 def deck(
@@ -502,11 +689,11 @@ def deck(
     substations
         :func:`substation_display` rows with sites (``None``: no substation layer).
     bottlenecks
-        :func:`bottleneck_display` (``None`` or empty: none highlighted).
+        :func:`bottleneck_display` (``None`` or empty: none highlighted; they need ``firms``).
     spec, year, mode
         The KPI, year and mode (:data:`LEVEL` or :data:`CHANGE`) the colours show.
     complex_scale, firm_scale
-        Colour scales of the complexes and firms (:func:`level_scale`, :func:`change_scale`).
+        Colour scales of the complexes and firms (:func:`scales`).
     size_by
         ``employees`` or ``output_krw``: what a firm point's area shows.
     basemap
@@ -514,183 +701,33 @@ def deck(
         still draw). Off by default: no tiles, no token, nothing fetched.
     """
     value = "scenario" if mode == LEVEL else "change_pct"
-    layers = []
-
-    outline = geo.complexes.set_index("complex_id").geometry
-    poly_rows = []
-    for row in complexes.to_dict("records"):
-        colour = complex_scale.rgb(row[value])
-        tip = complex_tooltip(row, spec, year)
-        for rings in _rings(outline[row["complex_id"]]):
-            poly_rows.append({"polygon": rings, "fill": [*colour, 190], "tooltip": tip})
-    layers.append(
-        pdk.Layer(
-            "PolygonLayer",
-            poly_rows,
-            id="complexes",
-            get_polygon="polygon",
-            get_fill_color="fill",
-            get_line_color=[60, 60, 60, 255],
-            line_width_min_pixels=2,
-            stroked=True,
-            filled=True,
-            pickable=True,
-        )
-    )
-    river_rows = [
-        {"path": p, "tooltip": _table("Nakdong River (낙동강)", [], "Course approximate")}
-        for geom in geo.river.geometry
-        for p in _paths(geom)
-    ]
-    layers.append(
-        pdk.Layer(
-            "PathLayer",
-            river_rows,
-            id="river",
-            get_path="path",
-            get_color=[*_rgb(RIVER_COLOUR), 220],
-            get_width=150,
-            width_min_pixels=4,
-            pickable=True,
-        )
-    )
+    layers = [_complex_layer(geo, complexes, spec, year, value, complex_scale), _river_layer(geo)]
     if firms is not None and len(firms):
-        radius = _sizes(firms["employees"] if size_by == "employees" else firms["output_krw"])
-        firm_rows = [
-            {
-                "position": [round(r["lon"], 6), round(r["lat"], 6)],
-                "radius": round(float(rad), 1),
-                "fill": [*firm_scale.rgb(r[value]), 230],
-                "tooltip": firm_tooltip(r, spec, year),
-            }
-            for r, rad in zip(firms.to_dict("records"), radius, strict=True)
-        ]
-        # Large firms last, so the many small ones are not hidden under them.
-        firm_rows.sort(key=lambda d: -d["radius"])
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                firm_rows,
-                id="firms",
-                get_position="position",
-                get_radius="radius",
-                get_fill_color="fill",
-                get_line_color=[40, 40, 40, 200],
-                line_width_min_pixels=0.5,
-                stroked=True,
-                radius_min_pixels=2.5,
-                pickable=True,
-            )
-        )
-    if bottlenecks is not None and len(bottlenecks) and firms is not None:
-        where = firms.set_index("firm_id")[["lon", "lat"]]
-        neck_rows = [
-            {
-                "position": [
-                    round(where.at[r.firm_id, "lon"], 6),
-                    round(where.at[r.firm_id, "lat"], 6),
-                ],
-                "label": str(r.rank),
-                "tooltip": _table(
-                    f"Supply bottleneck #{r.rank}: {r.name}",
-                    [("Customers' output lost", _fmt(r.lost_bn_krw, "bn KRW"))],
-                ),
-            }
-            for r in bottlenecks.itertuples(index=False)
-            if r.firm_id in where.index
-        ]
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                neck_rows,
-                id="bottlenecks",
-                get_position="position",
-                get_radius=350,
-                radius_min_pixels=12,
-                stroked=True,
-                filled=False,
-                get_line_color=[*_rgb(BOTTLENECK_COLOUR), 255],
-                line_width_min_pixels=3,
-                pickable=True,
-            )
-        )
-        layers.append(_text_layer("bottleneck-ranks", neck_rows, BOTTLENECK_COLOUR, 18, [16, -16]))
+        layers.append(_firm_layer(firms, spec, year, value, firm_scale, size_by))
+        if bottlenecks is not None and len(bottlenecks):
+            layers += _bottleneck_layers(bottlenecks, firms)
     if substations is not None and len(substations):
-        sub_rows = []
-        for row in substations.to_dict("records"):
-            pos = [round(row["lon"], 6), round(row["lat"], 6)]
-            sub_rows.append(
-                {
-                    "position": pos,
-                    # Areas proportional to MW: the ring is the capacity, the disc the load.
-                    "capacity_radius": 60 * math.sqrt(max(row["capacity_mw"], 0)),
-                    "load_radius": 60 * math.sqrt(max(row["load_mw"], 0)),
-                    "fill": [*load_colour(row["load_share"]), 220],
-                    "label": f"{row['substation_id']} {100 * row['load_share']:.0f}%",
-                    "tooltip": substation_tooltip(row, year),
-                }
-            )
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                sub_rows,
-                id="substation-load",
-                get_position="position",
-                get_radius="load_radius",
-                get_fill_color="fill",
-                get_line_color=[0, 0, 0, 255],
-                line_width_min_pixels=1.5,
-                stroked=True,
-                pickable=True,
-            )
-        )
-        layers.append(
-            pdk.Layer(
-                "ScatterplotLayer",
-                sub_rows,
-                id="substation-capacity",
-                get_position="position",
-                get_radius="capacity_radius",
-                filled=False,
-                stroked=True,
-                get_line_color=[0, 0, 0, 255],
-                line_width_min_pixels=2.5,
-            )
-        )
-        layers.append(_text_layer("substation-labels", sub_rows, "#000000", 15, [0, 26]))
-    label_rows = []
-    for _, row in geo.complexes.iterrows():
-        p = row.geometry.representative_point()
-        label_rows.append(
-            {"position": [round(p.x, 6), round(p.y, 6)], "label": str(row["complex_id"])}
-        )
-    layers.append(_text_layer("complex-labels", label_rows, "#222222", 22, [0, 0]))
-    river_label = _river_label(geo)
-    if river_label:
-        layers.append(_text_layer("river-label", [river_label], RIVER_COLOUR, 16, [0, 0]))
-
-    extra = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
+        layers += _substation_layers(substations, year)
+    layers += _label_layers(geo)
+    # map_provider=None keeps pydeck's "no basemap" marker, which Streamlit honours; with
+    # map_style=None Streamlit would load Carto tiles from the internet.
+    base = {"map_provider": "carto", "map_style": "light"} if basemap else {"map_provider": None}
     return pdk.Deck(
         layers=layers,
         initial_view_state=pdk.ViewState(**initial_view(geo)),
-        tooltip={
-            "html": "{tooltip}",
-            "style": {"fontSize": "14px", "backgroundColor": "white", "color": "#222"},
-        },
-        **extra,
+        tooltip=TOOLTIP,
+        **base,
     )
 
 
 def _river_label(geo: Geometry) -> dict | None:
-    """A label on the river, level with the complexes (the line runs far beyond them)."""
+    """A label on the river, north of the complexes' centre (the line runs far beyond)."""
     if geo.river.empty:
         return None
     view = initial_view(geo)
     line = geo.river.geometry.iloc[0]
-    from shapely.geometry import Point
-
     p = line.interpolate(line.project(Point(view["longitude"], view["latitude"] + 0.035)))
-    return {"position": [round(p.x, 6), round(p.y, 6)], "label": "Nakdong River"}
+    return {"position": _lonlat(p.x, p.y), "label": "Nakdong River"}
 
 
 def _text_layer(
@@ -705,10 +742,11 @@ def _text_layer(
         get_size=size,
         get_color=[*_rgb(colour), 255],
         get_pixel_offset=offset,
-        font_weight="bold",
+        # A number: pydeck would read a string such as "bold" as a data field.
+        font_weight=700,
         background=True,
-        get_background_color=[255, 255, 255, 200],
-        background_padding=[3, 1],
+        get_background_color=[255, 255, 255, 210],
+        background_padding=[4, 2],
     )
 
 
