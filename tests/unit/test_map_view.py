@@ -30,9 +30,9 @@ def _adopts(index: np.ndarray) -> np.ndarray:
     return index % 2 == 0
 
 
-def fake_result(geo: view.Geometry) -> ScenarioResult:
+def fake_result(geo: view.Geometry, name: str = "gumi-ax-2032") -> ScenarioResult:
     """A result built firm by firm; complexes are sums of firms (see the module docstring)."""
-    scenario = load_scenario(repo_root() / "scenarios" / "gumi-ax-2032.yaml")
+    scenario = load_scenario(repo_root() / "scenarios" / f"{name}.yaml")
     factor = scenario.grid_factor_t_per_mwh.value
     f = pd.DataFrame(geo.firms.drop(columns="geometry")).reset_index(drop=True)
     adopt = _adopts(np.arange(len(f)))
