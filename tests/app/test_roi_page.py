@@ -99,11 +99,6 @@ def fake_roi(spec: Any, levers: list[str], years: int, replications: int, seed: 
     )
 
 
-@pytest.fixture(autouse=True)
-def _fresh_store() -> None:
-    page._store.clear()  # results kept by input key would outlive a test's stand-in
-
-
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(page, "company_roi", fake_roi)
@@ -208,19 +203,31 @@ def test_widget_change_keeps_the_last_result(app: AppTest, fake: None) -> None:
     assert any("differs from the result below" in i.value for i in app.info)
 
 
-def test_same_inputs_again_come_from_the_store(app: AppTest, monkeypatch) -> None:
-    calls = []
+def test_runs_use_the_results_store_and_pass_the_settings(app: AppTest, monkeypatch) -> None:
+    calls: list[dict[str, Any]] = []
 
     def counted(*args: Any, **kw: Any) -> RoiResult:
-        calls.append(1)
+        calls.append(kw)
         return fake_roi(*args, **kw)
 
     monkeypatch.setattr(page, "company_roi", counted)
-    _run(app)
+    app.number_input(key="roi_headroom").set_value(10.0)
+    app.number_input(key="roi_simulations").set_value(5)
     _run(app)
     _clean(app)
-    assert len(calls) == 1
-    assert "Results: smt-assembly" in [h.value for h in app.header]
+    kw = calls[0]
+    assert kw["store"] is True  # a repeat is served from .cache/roi
+    assert kw["headroom"] == pytest.approx(0.10) and kw["simulations"] == 5
+    assert kw["discount_rate"] == pytest.approx(0.07) and kw["years"] == 7
+
+
+def test_simulations_must_divide_replications(app: AppTest, fake: None) -> None:
+    app.number_input(key="roi_simulations").set_value(3)  # 10 replications
+    _run(app)
+    _clean(app)
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and errors[0].startswith("Simulated replications: 3 must be")
+    assert page.RESULT_KEY not in app.session_state
 
 
 def test_stop_cancels_the_run_and_keeps_the_last_result(app: AppTest, monkeypatch) -> None:

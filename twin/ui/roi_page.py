@@ -8,8 +8,9 @@ other pages stay usable; a fragment polls its progress every second (a progress 
 runs done / total) and offers a **Stop** button. Stopping raises inside the API's progress
 callback, which makes :func:`twin.roi.company_roi` terminate its worker processes at once.
 The last finished result stays in ``st.session_state`` until a new run finishes, so a widget
-change or a stopped run never blanks it. Finished results are also kept per input set in a
-small in-process store, so asking again for the same inputs is instant.
+change or a stopped run never blanks it. Runs use the API's results store (``store=True``,
+``.cache/roi``, keyed by the inputs and the digest of the data and the code), so asking again
+for the same inputs is served at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,7 +68,6 @@ JOB_KEY = "roi_job"
 NOTICE_KEY = "roi_notice"
 ARCHETYPE = "Archetype of the complex"
 UPLOAD = "Upload your line's spec (YAML)"
-_STORE_SIZE = 8
 
 
 # --------------------------------------------------------------------------- the run
@@ -145,29 +144,6 @@ class RoiJob:
             )
         finally:
             self.finished = time.monotonic()
-
-
-@st.cache_resource(show_spinner=False)
-def _store() -> tuple[OrderedDict, threading.Lock]:
-    """Finished results by input key, shared by the sessions of this server process."""
-    return OrderedDict(), threading.Lock()
-
-
-def _stored(key: tuple[Any, ...]) -> RoiResult | None:
-    results, lock = _store()
-    with lock:
-        if key in results:
-            results.move_to_end(key)
-            return results[key]
-    return None
-
-
-def _keep(key: tuple[Any, ...], result: RoiResult) -> None:
-    results, lock = _store()
-    with lock:
-        results[key] = result
-        while len(results) > _STORE_SIZE:
-            results.popitem(last=False)
 
 
 # --------------------------------------------------------------------------- inputs
@@ -269,7 +245,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
                 "AI levers",
                 list(levers),
                 default=[n for n in DEFAULTS["levers"] if n in levers],
-                format_func=lambda n: levers[n].label,
+                format_func=lambda n: n.replace("_", " "),
                 key="roi_levers",
                 help="Each lever alone and, for two or more, all together (the bundle).",
             ),
@@ -280,6 +256,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
                 50.0,
                 DEFAULTS["discount_rate_pct"],
                 step=0.5,
+                format="%.1f",
                 key="roi_discount",
             ),
             "replications": st.number_input(
@@ -297,6 +274,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
                 100.0,
                 DEFAULTS["headroom_pct"],
                 step=5.0,
+                format="%.0f",
                 key="roi_headroom",
                 help="How much more than the line makes now the market would take. 0: added "
                 "capacity sells nothing (gains are fewer hours, less energy).",
@@ -316,6 +294,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
                 1e6,
                 carbon,
                 step=1000.0,
+                format="%.0f",
                 key="roi_carbon",
                 help="Default: the K-ETS price of scenarios/defaults.yaml.",
             ),
@@ -325,6 +304,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
                 1e7,
                 DEFAULTS["repair_krw_per_h"],
                 step=10_000.0,
+                format="%.0f",
                 key="roi_repair",
                 help="Technicians plus parts; 150,000 is a Gumi Twin estimate (no data).",
             ),
@@ -335,6 +315,16 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
             )
             values["warmup_days"] = st.number_input(
                 "Warm-up days", 0, 7, DEFAULTS["warmup_days"], key="roi_warmup"
+            )
+            values["simulations"] = st.number_input(
+                "Simulated replications (0: one per replication)",
+                0,
+                200,
+                0,
+                key="roi_simulations",
+                help="Fewer simulations than replications: each simulated week carries several "
+                "effect draws (cheaper; the intervals of means come from the simulations). "
+                "Must divide the replications.",
             )
             values["seed"] = st.number_input("Seed", 0, 2**31 - 1, DEFAULTS["seed"], key="roi_seed")
             values["sample_effects"] = st.checkbox(
@@ -366,7 +356,7 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
 def _normalise(v: dict[str, Any]) -> dict[str, Any]:
     out = dict(v)
     out["levers"] = list(v["levers"])
-    for k in ("years", "replications", "days", "warmup_days", "seed", "workers"):
+    for k in ("years", "replications", "simulations", "days", "warmup_days", "seed", "workers"):
         out[k] = int(v[k])
     for k in ("discount_rate_pct", "headroom_pct", "scale", "carbon_price_krw_per_t"):
         out[k] = float(v[k])
@@ -394,6 +384,8 @@ def _request(choice: _Choice) -> dict[str, Any]:
         "workers": v["workers"],
         "lever_specs": _levers(),
         "label": choice.line.label,
+        "simulations": v["simulations"] or None,
+        "store": True,
     }
 
 
@@ -454,15 +446,24 @@ def _start(choice: _Choice) -> bool:
     if not choice.values["levers"]:
         st.session_state[NOTICE_KEY] = ("error", "AI levers: choose at least one lever.")
         return False
+    v = choice.values
+    sims = v["simulations"]
+    if sims and (sims < 2 or v["replications"] % sims):
+        st.session_state[NOTICE_KEY] = (
+            "error",
+            f"Simulated replications: {sims} must be 0 (one per replication) or a whole "
+            f"number from 2 that divides the replications ({v['replications']}).",
+        )
+        return False
     key = choice.key()
     assert key is not None
-    stored = _stored(key)
-    if stored is not None:
-        st.session_state[RESULT_KEY] = _package(key, choice, stored, 0.0)
-        return False
     job = RoiJob(key, _request(choice), choice.line.label, choice=choice)
     job.total = simulations_count(
-        choice.values["levers"], choice.values["replications"], choice.values["sample_effects"]
+        v["levers"],
+        v["replications"],
+        v["sample_effects"],
+        simulations=sims or None,
+        seed=v["seed"],
     )
     st.session_state[JOB_KEY] = job.start()
     return True
@@ -475,7 +476,6 @@ def _harvest() -> None:
         return
     del st.session_state[JOB_KEY]
     if job.result is not None:
-        _keep(job.key, job.result)
         st.session_state[RESULT_KEY] = _package(job.key, job.choice, job.result, job.elapsed())
     elif job.cancelled:
         st.session_state[NOTICE_KEY] = (
@@ -546,15 +546,22 @@ _LEVER_STATUS = (
 
 def _welcome(choice: _Choice, levers: dict[str, LeverSpec]) -> None:
     v = choice.values
-    n = simulations_count(v["levers"] or ["x"], v["replications"], v["sample_effects"])
-    st.info(
-        "No result yet. Choose your line and levers in the sidebar and press **Run ROI**. "
-        f"With these settings the twin simulates {n} runs of {v['warmup_days']} + "
-        f"{v['days']} days (after training the levers' models): about a minute or more "
-        "for two levers and 10 replications. The page stays usable meanwhile and the run "
-        "can be stopped.",
-        icon=":material/play_circle:",
+    n = simulations_count(
+        v["levers"] or ["x"],
+        v["replications"],
+        v["sample_effects"],
+        simulations=v["simulations"] or None,
     )
+    job = st.session_state.get(JOB_KEY)
+    if job is None or not job.running:
+        st.info(
+            "No result yet. Choose your line and levers in the sidebar and press **Run ROI**. "
+            f"With these settings the twin simulates {n} runs of {v['warmup_days']} + "
+            f"{v['days']} days (after training the levers' models): about a minute or more "
+            "for two levers and 10 replications. The page stays usable meanwhile and the run "
+            "can be stopped.",
+            icon=":material/play_circle:",
+        )
     _status(choice.line)
     st.subheader("What the levers cost (per line)")
     st.dataframe(view.lever_cost_table(levers, list(levers)), hide_index=True, width="stretch")
@@ -569,7 +576,9 @@ def _show(res: dict[str, Any], levers: dict[str, LeverSpec]) -> None:
     base = doc["baseline"]
     st.header(f"Results: {fview.md_escape(res['label'])}", divider="gray")
     lines = f"{inp['scale']:g} lines" if inp["scale"] != 1 else "one line"
-    took = f" · took {res['seconds']:.0f} s" if res["seconds"] else ""
+    took = f" · took {res['seconds']:.0f} s"
+    if result.from_store:
+        took = " · served from the results store"
     st.caption(
         f"{', '.join(levers[n].label for n in inp['levers'])} · {inp['years']} years at "
         f"{inp['discount_rate']:.1%} · {inp['replications']} replications of "

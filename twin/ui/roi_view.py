@@ -140,8 +140,8 @@ def clean(obj: Any) -> Any:
 def lever_cost_table(specs: Mapping[str, LeverSpec], names: Sequence[str]) -> pd.DataFrame:
     """What each lever costs and how fast it pays, low / typical / high presets (estimates).
 
-    One row per lever: capex and opex in million KRW per line, ramp-up months, edge compute
-    kW, and the data status of those figures.
+    One row per lever: capex and opex in million KRW per line, ramp-up months, and the data
+    status of those figures.
     """
     rows = []
     for n in names:
@@ -157,7 +157,6 @@ def lever_cost_table(specs: Mapping[str, LeverSpec], names: Sequence[str]) -> pd
                 "Capex, M KRW (low / typical / high)": span(lv.capex_krw, MKRW),
                 "Opex, M KRW/yr": span(lv.opex_krw_per_year, MKRW, ",.1f"),
                 "Ramp-up, months": span(lv.ramp_up_months),
-                "Edge compute, kW": span(lv.compute_kw_edge, 1.0, ".3g"),
                 "Data status": ", ".join(sorted(statuses)),
             }
         )
