@@ -1,7 +1,9 @@
-"""The Factory page, driven headlessly with Streamlit's AppTest, and its helpers in twin.ui."""
+"""The Factory page, driven headlessly with Streamlit's AppTest, and its helpers in twin.ui
+(more helper tests: tests/unit/test_factory_view.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +18,18 @@ from twin.ui.factory_page import UPLOAD
 HEADLINE_LABELS = ["Throughput", "OEE", "Lead time", "Energy per unit", "Peak 15-min load"]
 
 
+def _page() -> None:
+    from twin.ui.factory_page import render
+
+    render()
+
+
 @pytest.fixture
-def app(app_path: Path) -> AppTest:
-    """The app after its first load (the default factory is run on page load)."""
-    at = AppTest.from_file(str(app_path), default_timeout=60)
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The page after its first load (the default factory is run on page load), with the
+    page's results store in a fresh folder."""
+    monkeypatch.setenv("GUMI_TWIN_CACHE", str(tmp_path))
+    at = AppTest.from_function(_page, default_timeout=60)
     at.run()
     return at
 
@@ -52,9 +62,9 @@ def _markdown(at: AppTest) -> str:
 def test_default_factory_renders_kpis_without_clicking(app: AppTest) -> None:
     _assert_clean(app)
     assert not app.error
-    assert app.title[0].value == "Gumi Twin"
+    assert app.title[0].value == "Factory"
     assert app.selectbox(key="factory_name").value == "smt-line"
-    assert [app.number_input(key=f"factory_{k}").value for k in ("days", "warmup_days")] == [14, 2]
+    assert [app.number_input(key=f"factory_{k}").value for k in ("days", "warmup_days")] == [7, 1]
     assert app.number_input(key="factory_replications").value == 5
     assert app.number_input(key="factory_seed").value == 1
     assert "Results: smt-line" in _headers(app)
@@ -76,7 +86,10 @@ def test_default_factory_renders_kpis_without_clicking(app: AppTest) -> None:
 
     kpis = app.table[0].value
     assert {"Throughput", "OEE", "Good units", "Scrap"} <= set(kpis["KPI"])
-    assert len(app.get("plotly_chart")) == 2  # load profile and energy by state
+    # station time, energy flow, energy by state and load profile; lever effects on demand
+    assert len(app.get("plotly_chart")) == 4
+    assert app.button(key="factory_levers_run").label == "Measure lever effects"
+    assert "Effect of each lever on this line" in [h.value for h in app.subheader]
 
 
 def test_changing_factory_and_running_changes_output(app: AppTest) -> None:
@@ -160,6 +173,113 @@ def test_failed_run_shows_error_not_traceback(
     errors = [e.value for e in app.error]
     assert len(errors) == 1 and "boom" in errors[0] and "Traceback" not in errors[0]
     assert [m.value for m in app.metric] == before  # the last good result stays
+
+
+def _figures(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_station_chart_and_energy_flow(app: AppTest) -> None:
+    """The station chart splits each station's time and marks the table's bottleneck; the
+    Sankey's grid node carries all the energy of the run."""
+    figs = _figures(app)
+    bottleneck = app.dataframe[0].value.set_index("Bottleneck").loc[view.BOTTLENECK_MARK]
+    station = bottleneck["Station"]
+    time_fig = figs[0]
+    assert [t["name"] for t in time_fig["data"]] == list(view.TIME_GROUPS)
+    assert f"<b>{station} ◀ bottleneck</b>" in time_fig["data"][0]["y"]
+    sankey = figs[1]["data"][0]
+    assert sankey["type"] == "sankey"
+    energy = app.table[0].value.set_index("KPI").loc["Energy", "Mean"]
+    assert sankey["node"]["label"][0] == f"Grid: {energy} kWh"
+
+
+def _stand_in_effects(spec, *, days, warmup_days, replications, seed, progress=None):
+    """What measure_lever_effects returns, made up quickly (the page flow, not the model)."""
+    if progress is not None:
+        progress(0.0, "Simulating the line without levers")
+        progress(1.0, "Done")
+    base = [float(seed + r) for r in range(replications)]
+    return {
+        "settings": {"days": days, "warmup_days": warmup_days, "replications": replications},
+        "without": dict.fromkeys(view.EFFECT_KPIS, base),
+        "levers": {
+            "energy_optimisation": {
+                "label": "AI energy optimisation (standby)",
+                "unchanged": False,
+                "kpis": {k: [v * 0.9 for v in base] for k in view.EFFECT_KPIS},
+                "quality": {"model_r2": 0.8},
+                "status": {"estimate": 3, "published": 1},
+            }
+        },
+    }
+
+
+def test_lever_effects_on_click_then_from_the_store(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def stand_in(*args, **kwargs):
+        calls.append(1)
+        return _stand_in_effects(*args, **kwargs)
+
+    monkeypatch.setattr(view, "measure_lever_effects", stand_in)
+    _small_settings(app)
+    _run(app)
+    assert len(app.get("plotly_chart")) == 4
+    app.button(key="factory_levers_run").click().run()
+    _assert_clean(app)
+    assert not app.error and calls == [1]
+    assert len(app.get("plotly_chart")) == 5
+    effects = app.dataframe[1].value
+    assert list(effects["Lever"]) == ["Without levers (mean)", "AI energy optimisation"]
+    assert effects.iloc[1, 1].endswith("(-10.0 %)")
+    assert "1 published, 3 estimate" in _markdown(app)
+    app.number_input(key="factory_days").set_value(3).run()  # a widget change keeps them
+    assert len(app.get("plotly_chart")) == 5
+
+    # Another visitor with the same line and settings sees them at once (results store).
+    other = AppTest.from_function(_page, default_timeout=60)
+    other.run()
+    _small_settings(other)
+    _run(other)
+    assert len(other.get("plotly_chart")) == 5 and calls == [1]
+    assert other.dataframe[1].value.equals(effects)
+
+    # Other settings: a new measurement is offered, nothing stale is shown.
+    app.number_input(key="factory_seed").set_value(2)
+    _run(app)
+    assert len(app.get("plotly_chart")) == 4
+    assert app.button(key="factory_levers_run").label == "Measure lever effects"
+
+
+@pytest.mark.slow
+def test_real_lever_effects(app: AppTest, repo_root: Path) -> None:
+    """Every lever file is trained and run; energy optimisation lowers energy per unit."""
+    _small_settings(app)
+    _run(app)
+    app.button(key="factory_levers_run").click().run(timeout=600)
+    _assert_clean(app)
+    assert not app.error
+    effects = app.dataframe[1].value.set_index("Lever")
+    assert len(effects) == 1 + len(list((repo_root / "data" / "levers").glob("*.yaml")))
+    assert "AI predictive maintenance" in effects.index
+    assert effects.loc["AI energy optimisation", "Energy per unit (kWh/good unit)"][0] == "-"
+
+
+def test_lever_effects_failure_is_one_line(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("no model")
+
+    monkeypatch.setattr(view, "measure_lever_effects", fail)
+    before = [m.value for m in app.metric]
+    app.button(key="factory_levers_run").click().run()
+    _assert_clean(app)
+    errors = [e.value for e in app.error]
+    assert len(errors) == 1 and "no model" in errors[0] and "Traceback" not in errors[0]
+    assert [m.value for m in app.metric] == before
+    assert len(app.get("plotly_chart")) == 4
 
 
 # --------------------------------------------------------------------------- upload parsing

@@ -88,10 +88,12 @@ def _parse_upload(name: str, data: bytes) -> tuple[FactorySpec | None, str | Non
 
 def render() -> None:
     """Draw the Factory page."""
-    st.title("Gumi Twin")
+    st.title("Factory")
     st.markdown(
-        "A digital twin of the Gumi National Industrial Complex: simulate one factory and read "
-        "its KPIs as means with 95 % confidence intervals across independent replications."
+        "Drill down into one line of the Gumi National Industrial Complex (an archetype, a "
+        "sample line or your own spec): where its stations' time and energy go, its "
+        "bottleneck, and what each AI lever would change on it. KPIs are means with 95 % "
+        "confidence intervals across independent replications."
     )
     choice = _sidebar()
 
@@ -454,7 +456,10 @@ def _lever_effects(result: dict[str, Any]) -> None:
     st.dataframe(view.lever_effects_table(effects), hide_index=True, width="stretch")
     notes = []
     for lever in effects["levers"].values():
-        status = ", ".join(f"{n} {k}" for k, n in sorted(lever["status"].items()))
+        order = ("published", "estimate", "synthetic")
+        status = ", ".join(
+            f"{lever['status'][k]} {k}" for k in sorted(lever["status"], key=order.index)
+        )
         extra = " Nothing to act on in this line: no change." if lever["unchanged"] else ""
         notes.append(
             f"- **{view.md_escape(view.short_label(lever['label']))}**: effect parameters "
