@@ -148,7 +148,9 @@ def test_controls_change_the_output(app: AppTest, fake: list[list[str]]) -> None
     assert _chart_specs(app)[0]["layout"]["yaxis"]["title"]["text"] == "Production (tn KRW)"
     app.segmented_control(key="overview_kpi").set_value("co2_t").run()
     _clean(app)
-    assert _chart_specs(app)[0]["layout"]["yaxis"]["title"]["text"] == "CO2 (kt)"
+    level, change = _chart_specs(app)[:2]
+    assert level["layout"]["yaxis"]["title"]["text"] == "CO2 (kt)"
+    assert change["layout"]["yaxis"]["title"]["text"] == "Change vs Conservative (kt)"
 
 
 def test_plan_targets_beside_the_model_and_honest_about_scope(app: AppTest) -> None:
@@ -162,7 +164,7 @@ def test_plan_targets_beside_the_model_and_honest_about_scope(app: AppTest) -> N
     # 11 sites convert by 2032; Samsung's two plants are one company: 10 of 10.
     assert anchors["How the model treats it"] == "Modelled"
     assert anchors["In this scenario"].startswith("10 of 10 named anchor companies")
-    plan = _chart_specs(app)[1]
+    plan = _chart_specs(app)[2]
     star = [t for t in plan["data"] if t.get("marker", {}).get("symbol") == "star"]
     assert star and star[0]["x"] == [2032] and star[0]["y"] == [10]
     panels = {t.get("xaxis", "x") for t in plan["data"]}

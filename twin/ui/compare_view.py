@@ -109,6 +109,8 @@ def kpi_lines_figure(
     labels: Mapping[str, str] | None = None,
     colours: Mapping[str, str] | None = None,
     title: str | None = None,
+    *,
+    change: bool = False,
 ) -> go.Figure:
     """Yearly lines of one KPI per scenario, each with its 95 % interval as a band.
 
@@ -124,39 +126,49 @@ def kpi_lines_figure(
         Display label and colour per scenario (defaults: the name; :func:`scenario_colours`).
     title
         Chart title (default: the KPI's label).
+    change
+        Draw each scenario's paired change against the first scenario of ``diffs`` (columns
+        ``diff``, ``diff_low``, ``diff_high``) instead of its level.
     """
     k = KPIS[kpi]
     labels = dict(labels or {})
     colours = dict(colours or scenario_colours(names))
-    fig = go.Figure()
+    cols = ("diff", "diff_low", "diff_high") if change else ("mean", "ci_low", "ci_high")
+    series = []
     for name in names:
         d = diffs[(diffs["scenario"] == name) & (diffs["kpi"] == kpi)].sort_values("year")
+        d = d.drop_duplicates("year", keep="last")
         if d.empty:
             continue
-        years = d["year"].tolist()
-        colour = colours.get(name, "#333333")
-        label = labels.get(name, name)
-        low = (d["ci_low"].fillna(d["mean"]) / k.divisor).tolist()
-        high = (d["ci_high"].fillna(d["mean"]) / k.divisor).tolist()
+        mean = d[cols[0]].astype(float) / k.divisor
+        low = (d[cols[1]].astype(float).fillna(d[cols[0]]) / k.divisor).tolist()
+        high = (d[cols[2]].astype(float).fillna(d[cols[0]]) / k.divisor).tolist()
+        series.append((name, d["year"].tolist(), mean.tolist(), low, high))
+    fig = go.Figure()
+    # Bands first, so that no band hides another scenario's line.
+    for name, years, _, low, high in series:
         fig.add_trace(
             go.Scatter(
                 x=years + years[::-1],
                 y=high + low[::-1],
+                mode="lines",
                 fill="toself",
-                fillcolor=band_colour(colour),
+                fillcolor=band_colour(colours.get(name, "#333333")),
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=f"{label} 95 % interval",
+                name=f"{labels.get(name, name)} 95 % interval",
                 legendgroup=name,
             )
         )
+    for name, years, mean, low, high in series:
+        label = labels.get(name, name)
         fig.add_trace(
             go.Scatter(
                 x=years,
-                y=(d["mean"] / k.divisor).tolist(),
+                y=mean,
                 mode="lines+markers",
-                line={"color": colour, "width": 3},
+                line={"color": colours.get(name, "#333333"), "width": 3},
                 marker={"size": 8},
                 name=label,
                 legendgroup=name,
@@ -169,7 +181,12 @@ def kpi_lines_figure(
             )
         )
     fig.update_xaxes(title_text="Year", dtick=1)
-    fig.update_yaxes(title_text=kpi_axis_title(kpi))
+    if change:
+        fig.add_hline(y=0, line_color="#555555", line_width=1)
+        ref = diffs["scenario"].iloc[0] if len(diffs) else ""
+        fig.update_yaxes(title_text=f"Change vs {labels.get(ref, ref)} ({k.unit})")
+    else:
+        fig.update_yaxes(title_text=kpi_axis_title(kpi))
     return _style(fig, title or k.label)
 
 

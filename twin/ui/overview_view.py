@@ -177,7 +177,7 @@ def headline_cards(
         row = d.loc[kpi]
         mean, diff = row["mean"] / k.divisor, row["diff"] / k.divisor
         ref = mean - diff
-        pct = f" ({fmt_number(100 * diff / ref, signed=True)} %)" if ref else ""
+        pct = f" ({_percent(100 * diff / ref)})" if ref else ""
         low, high = row["diff_low"], row["diff_high"]
         if _finite(low) and _finite(high):
             interval = (
@@ -191,12 +191,18 @@ def headline_cards(
                 kpi=kpi,
                 label=k.label,
                 value=f"{fmt_number(mean)} {k.unit}",
-                delta=f"{fmt_number(diff, signed=True)} {k.unit}{pct}",
+                # st.metric reads the sign from a leading ASCII "-" (arrow and colour)
+                delta=f"{fmt_number(diff, signed=True)} {k.unit}{pct}".replace("\u2212", "-"),
                 interval=interval,
                 delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal",
             )
         )
     return cards
+
+
+def _percent(p: float) -> str:
+    """A percent change, short enough for a card: ``+1.1 %``, ``-0.05 %``."""
+    return f"{p:+.1f} %" if abs(p) >= 1 else f"{p:+.2f} %"
 
 
 def _finite(x: object) -> bool:
@@ -336,7 +342,7 @@ def plan_figure(
                 mode="markers+text",
                 marker={"symbol": "star", "size": 20, "color": "#E69F00", "line": {"width": 1}},
                 text=[f"plan: {target.value:g} by {target.year}"],
-                textposition="bottom left",
+                textposition="top left",
                 textfont={"size": _TICK_FONT_SIZE},
                 name=f"Plan target ({target.status})",
                 hovertemplate=f"{target.label}: %{{y:g}} by %{{x}}<extra></extra>",
@@ -345,7 +351,13 @@ def plan_figure(
             col=1,
         )
     fig.update_xaxes(title_text="Year", dtick=1)
-    fig.update_yaxes(title_text="Companies (of the named anchors)", rangemode="tozero", col=1)
+    top = max(
+        [target.value if target and target.value else 0.0]
+        + [float(u["companies_adopting"].max()) for u in uses.values() if len(u)]
+    )
+    fig.update_yaxes(
+        title_text="Companies (of the named anchors)", range=[0, 1.25 * top + 0.5], col=1
+    )
     fig.update_yaxes(title_text="Firms (of the synthetic firm base)", rangemode="tozero", col=2)
     fig.update_layout(
         font={"size": CHART_FONT_SIZE},
