@@ -11,9 +11,17 @@ from twin.cli import main
 from twin.config.scenario import load_scenario
 from twin.execution import TaskStore
 from twin.projection import RunSettings
-from twin.scenario_run import run_scenario, summary_table
+from twin.scenario_run import prepare, run_scenario, summary_table
 from twin.surrogate import load_surrogate
-from twin.sweep import load_sweep, run_study, run_sweep, sweep_points, sweep_table
+from twin.sweep import (
+    evaluate_point,
+    evaluate_points,
+    load_sweep,
+    run_study,
+    run_sweep,
+    sweep_points,
+    sweep_table,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 YIELD = ROOT / "scenarios" / "only-yield-optimisation.yaml"
@@ -145,6 +153,52 @@ def test_serial_and_two_dask_workers_give_identical_tables(tmp_path):
     assert serial.computed == dask.computed == 6
     assert serial.execution == "serial" and "2 workers" in dask.execution
     pd.testing.assert_frame_equal(sweep_table(serial), sweep_table(dask), check_exact=True)
+
+
+def test_a_running_cluster_given_by_address_gives_the_serial_table(tmp_path):
+    """--scheduler ADDRESS: a cluster started here (threads in this process, for speed)
+    stands for one that is already up; its table equals the serial one bit for bit."""
+    from dask.distributed import LocalCluster
+
+    path = _sweep_file(
+        tmp_path,
+        "  lhs:\n    points: 4\n    seed: 8\n    ranges:\n"
+        f"      {EFFECT}: [-1, 1]\n      adoption.ceiling_multiplier: [0.5, 1.5]\n",
+    )
+    sweep = load_sweep(path)
+    points = sweep_points(sweep)
+    serial = run_study(sweep.base, points, sweep.settings, store=TaskStore(tmp_path / "a"))
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        remote = run_study(
+            sweep.base,
+            points,
+            sweep.settings,
+            scheduler=cluster.scheduler_address,
+            store=TaskStore(tmp_path / "b"),
+        )
+    assert remote.computed == 4 and cluster.scheduler_address in remote.execution
+    pd.testing.assert_frame_equal(sweep_table(serial), sweep_table(remote), check_exact=True)
+
+
+def test_points_evaluated_together_equal_points_evaluated_alone(tmp_path):
+    """A chunk shares the adoption draws of its points (drawn once per process); each point's
+    summary is still the one it has when evaluated on its own, bit for bit."""
+    path = _sweep_file(
+        tmp_path, f"  grid:\n    adoption.ceiling_multiplier: [0.5, 1.5]\n    {EFFECT}: [0.5]\n"
+    )
+    sweep = load_sweep(path)
+    points = sweep_points(sweep)
+    inputs = prepare(sweep.base, sweep.settings, with_ranges=True)
+    alone = {p.index: evaluate_point(inputs, sweep.settings, p) for p in points}
+    together = dict(evaluate_points((inputs, sweep.settings), points))
+    again = dict(evaluate_points((inputs, sweep.settings), points[::-1]))
+    for p in points:
+        pd.testing.assert_frame_equal(together[p.index], alone[p.index], check_exact=True)
+        pd.testing.assert_frame_equal(again[p.index], alone[p.index], check_exact=True)
+    # The points differ, so equal tables are not a matter of course.
+    assert not alone[0].equals(alone[1])
 
 
 def test_cli_sweep_writes_tidy_results_manifest_and_a_surrogate(tmp_path, capsys):
