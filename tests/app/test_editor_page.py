@@ -195,7 +195,7 @@ def test_run_shows_2032_changes_and_keeps_them(
     assert any("2032 against the baseline" in s.value for s in app.subheader)
     cards = {m.label: m for m in app.metric}
     elec = cards["Electricity"]
-    assert elec.value == "7,680 GWh" and elec.delta == "-320 (-4.0 %)"
+    assert elec.value == "7,680" and elec.delta == "-320 (-4.0 %)"
     # A widget change keeps the result, with a note that it is stale.
     app.number_input(key=f"{W}carbon").set_value(20000.0).run()
     assert elec.value in [m.value for m in app.metric]

@@ -142,7 +142,9 @@ def test_upload_parsing(plan: dict) -> None:
         b"name: x\nlevers: [\n": "bad.yaml: line 3: not valid YAML",
         b"": "bad.yaml: the file is empty",
         b"\xff\xfe": "bad.yaml: not a UTF-8 text file",
-        b"extends: defaults.yaml\nname: x\nmystery: 1\n": "bad.yaml: unknown key 'mystery'",
+        b"extends: defaults.yaml\nname: x\ndescription: d\nmystery: 1\n": (
+            "bad.yaml: unknown key 'mystery'"
+        ),
     }
     for data, start in cases.items():
         doc, error = view.parse_upload("bad.yaml", data)

@@ -841,13 +841,13 @@ def _show(result: dict[str, Any]) -> None:
         with col.container(border=True):
             st.metric(
                 kpi.label.split(" (")[0],
-                f"{view.fmt_value(r['Scenario'])} {kpi.unit}",
+                view.fmt_value(r["Scenario"]),
                 delta=view.fmt_change(r["Change"], r["Change %"]),
                 delta_color="off",
                 help=f"{kpi.label}. Baseline {view.fmt_value(r['Baseline'])} {kpi.unit}; "
                 f"change 95 % interval {r['Change 95 % CI']}",
             )
-            st.caption(f"95 %: {r['Change 95 % CI']}")
+            st.caption(f"{kpi.unit} · change 95 %: {r['Change 95 % CI']}")
     st.dataframe(view.headline_display(table), hide_index=True, width="stretch", key="editor_table")
     counts = result.get("counts", {})
     st.caption(
@@ -860,6 +860,7 @@ def _show(result: dict[str, Any]) -> None:
     kpi = st.selectbox(
         "KPI over the years",
         list(KPIS),
+        index=list(KPIS).index("electricity_mwh"),
         format_func=lambda k: f"{KPIS[k].label} ({KPIS[k].unit})",
         key="editor_chart_kpi",
     )
