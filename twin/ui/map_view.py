@@ -653,11 +653,15 @@ def _substation_layers(substations: pd.DataFrame, year: int) -> list[pdk.Layer]:
 
 
 def _label_layers(geo: Geometry) -> list[pdk.Layer]:
+    # Complex names at the outline's north-west corner, reading into the complex: the
+    # substations sit near the complexes' centres and would cover a centred label.
     rows = []
     for cid, geom in zip(geo.complexes["complex_id"], geo.complexes.geometry, strict=True):
-        p = geom.representative_point()
-        rows.append({"position": _lonlat(p.x, p.y), "label": str(cid)})
-    layers = [_text_layer("complex-labels", rows, "#222222", 24, [0, -22])]
+        x0, _, _, y1 = geom.bounds
+        rows.append({"position": _lonlat(x0, y1), "label": str(cid)})
+    layers = [
+        _text_layer("complex-labels", rows, "#222222", 22, [4, 4], anchor="start", baseline="top")
+    ]
     river = _river_label(geo)
     if river:
         layers.append(_text_layer("river-label", [river], RIVER_COLOUR, 16, [0, 0]))
@@ -731,12 +735,21 @@ def _river_label(geo: Geometry) -> dict | None:
 
 
 def _text_layer(
-    layer_id: str, rows: list[dict], colour: str, size: int, offset: list[int]
+    layer_id: str,
+    rows: list[dict],
+    colour: str,
+    size: int,
+    offset: list[int],
+    anchor: str = "middle",
+    baseline: str = "center",
 ) -> pdk.Layer:
     return pdk.Layer(
         "TextLayer",
         rows,
         id=layer_id,
+        # Constants, so passed as JSON strings (pydeck would read a bare string as a field).
+        get_text_anchor=f"'{anchor}'",
+        get_alignment_baseline=f"'{baseline}'",
         get_position="position",
         get_text="label",
         get_size=size,
@@ -930,7 +943,6 @@ def complex_table(values: pd.DataFrame, spec: MapKpi, year: int) -> pd.DataFrame
     )
     if spec.extensive:
         out["Change (%)"] = values["change_pct"]
-    out["Outline"] = "approximate (estimate)"
     return out
 
 
@@ -1029,8 +1041,9 @@ def number_formats(table: pd.DataFrame) -> dict[str, str]:
             continue
         top = np.nanmax(np.abs(table[col].to_numpy(dtype=float))) if len(table) else 0.0
         top = top if np.isfinite(top) else 0.0
+        # Below 1: three significant digits, so a small change does not read as 0.000.
         out[col] = (
-            "%,.0f" if top >= 1000 else "%,.1f" if top >= 10 else "%,.3f" if top < 1 else "%,.2f"
+            "%,.0f" if top >= 1000 else "%,.1f" if top >= 10 else "%.3g" if top < 1 else "%,.2f"
         )
     return out
 
