@@ -19,6 +19,8 @@ from rich.table import Table
 from twin.cli_compare import COMMANDS as COMPARE_COMMANDS
 from twin.cli_compare import add_parsers as add_compare_parsers
 from twin.cli_complex import COMMANDS, add_parsers
+from twin.cli_report import COMMANDS as REPORT_COMMANDS
+from twin.cli_report import add_parsers as add_report_parsers
 from twin.cli_roi import COMMANDS as ROI_COMMANDS
 from twin.cli_roi import add_parsers as add_roi_parsers
 from twin.cli_scenario import COMMANDS as SCENARIO_COMMANDS
@@ -183,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_parsers(sub, _int_in, _positive_float)
     add_compare_parsers(sub, _int_in, _positive_float)
     add_roi_parsers(sub)
+    add_report_parsers(sub)
     return parser
 
 
@@ -233,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             **SWEEP_COMMANDS,
             **COMPARE_COMMANDS,
             **ROI_COMMANDS,
+            **REPORT_COMMANDS,
         }
         return commands[args.command](args)
     except _UsageError as exc:
