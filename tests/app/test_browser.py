@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SERVER_START_S = 30.0
-PAGE_TIMEOUT_MS = 60_000
+PAGE_TIMEOUT_MS = 120_000
 #: The first page may compute the default scenarios once (no results store on a fresh clone).
 FIRST_RESULTS_MS = 600_000
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -153,5 +153,31 @@ def test_factory_page(browser, server, tmp_path: Path) -> None:
         assert page.locator('[data-testid="stMetric"]').count() >= 5
         body = _check_and_shoot(page, "factory", tmp_path)
         assert "not data from a real firm" in body
+    finally:
+        page.close()
+
+
+def test_scenario_editor_runs_a_projection(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "editor")
+    try:
+        page.get_by_text("Scenario editor").first.wait_for()
+        page.get_by_text("Valid scenario gumi-ax-2032").first.wait_for()
+        _settle(page)
+        page.get_by_role("button", name="Run projection").click()
+        page.get_by_text("Scenario figures:").first.wait_for(timeout=FIRST_RESULTS_MS)
+        _settle(page, FIRST_RESULTS_MS)
+        _check_and_shoot(page, "editor", tmp_path)
+    finally:
+        page.close()
+
+
+def test_sources_page(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "sources")
+    try:
+        page.get_by_text("Sources and assumptions").first.wait_for()
+        page.get_by_text("Published rows").first.wait_for()
+        _settle(page)
+        body = _check_and_shoot(page, "sources", tmp_path)
+        assert "synthetic" in body and "estimate" in body
     finally:
         page.close()
