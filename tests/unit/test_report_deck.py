@@ -200,3 +200,30 @@ def test_korean_charts_use_a_hangul_font() -> None:
     with style("ko"):
         path = font_manager.findfont(font_manager.FontProperties(family=["NanumGothic"]))
     assert "Nanum" in path
+
+
+def test_single_scenario_is_compared_with_its_own_baseline() -> None:
+    from dataclasses import replace
+
+    from twin.report.gather import _single_differences
+    from twin.scenario_run import summary_table
+
+    full = fake_briefing("en", roi=False, sensitivity="none")
+    result = full.results[1]
+    data = replace(
+        full,
+        paths=full.paths[1:],
+        results=[result],
+        differences=_single_differences(result),
+        reference=None,
+        substations={result.scenario.name: full.substations[result.scenario.name]},
+        bottlenecks={result.scenario.name: full.bottlenecks[result.scenario.name]},
+    )
+    slides = build_slides(data)
+    headline = next(s for s in slides if s.kind == "headline")
+    table = summary_table(result)
+    row = table[(table["kpi"] == "electricity_mwh") & (table["year"] == 2032)].iloc[0]
+    assert headline.numbers["gumi-ax-2032:electricity_mwh"] == fmt(row["diff"] / 1e3, True)
+    assert "zero-adoption baseline" in headline.subtitle
+    kinds = [s.kind for s in slides]
+    assert "assumptions" in kinds and kinds[-1] == "reproducibility"
