@@ -368,6 +368,9 @@ def test_complex_table_in_display_units(geo, result) -> None:
     col = "Production 2032 (tn KRW)"
     assert table[col].sum() == pytest.approx(values["scenario"].sum() / 1e12)
     assert "Change (%)" in table
+    adoption = view.complex_values(result, geo, "adoption", 2032)
+    shares = view.complex_table(adoption, view.MAP_KPIS["adoption"], 2032)
+    assert shares["Change (pp)"].to_numpy() == pytest.approx(100 * adoption["change"].to_numpy())
     formats = view.number_formats(table)
     assert formats["Firms"] == "%,d" and col in formats and "Name" not in formats
 

@@ -938,7 +938,8 @@ def complex_table(values: pd.DataFrame, spec: MapKpi, year: int) -> pd.DataFrame
             "Employees": values["employees"],
             f"{spec.label} {year} ({unit})": values["scenario"] / div,
             f"Baseline ({unit})": values["baseline"] / div,
-            f"Change ({unit})": values["change"] / div,
+            # A change of a share is in percentage points.
+            f"Change ({unit if spec.extensive else 'pp'})": values["change"] / div,
         }
     )
     if spec.extensive:
