@@ -181,3 +181,20 @@ def test_sources_page(browser, server, tmp_path: Path) -> None:
         assert "synthetic" in body and "estimate" in body
     finally:
         page.close()
+
+
+def test_map_page_draws_offline_and_recolours(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "map")
+    try:
+        page.locator('[data-testid="stDeckGlJsonChart"] canvas').first.wait_for(
+            timeout=FIRST_RESULTS_MS
+        )
+        page.get_by_text("Substations: sum of peaks vs capacity").first.wait_for()
+        _settle(page, FIRST_RESULTS_MS)
+        page.get_by_test_id("stSidebarUserContent").get_by_text("change vs baseline").click()
+        page.get_by_text("vs baseline").first.wait_for()
+        _settle(page)
+        body = _check_and_shoot(page, "map", tmp_path)
+        assert "APPROXIMATE" in body
+    finally:
+        page.close()
