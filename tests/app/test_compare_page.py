@@ -128,17 +128,25 @@ def _charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+def _line_names(fig: dict) -> list[str]:
+    return [t["name"] for t in fig["data"] if t.get("mode") == "lines+markers"]
+
+
 def test_default_three_scenarios(app: AppTest, fake: list[list[str]]) -> None:
     _clean(app)
     assert fake[-1] == ["baseline", "gumi-ax-2032", "conservative"]
     lines, bars, fall = _charts(app)
+    ytitle = lines["layout"]["yaxis"]["title"]["text"]
+    assert ytitle == "Change vs Baseline (no new AI) (tn KRW)"
+    assert _line_names(lines) == ["Gumi AX plan 2032", "Conservative"]
+    app.radio(key="compare_lines_mode").set_value(page.TOTALS).run()
+    lines = _charts(app)[0]
     assert lines["layout"]["yaxis"]["title"]["text"] == "Production (tn KRW)"
-    assert [t["name"] for t in lines["data"] if t.get("mode") == "lines+markers"] == [
-        "Baseline (no new AI)",
+    assert _line_names(lines) == ["Baseline (no new AI)", "Gumi AX plan 2032", "Conservative"]
+    assert [x.split("<br>")[0] for x in bars["data"][0]["x"]] == [
         "Gumi AX plan 2032",
         "Conservative",
     ]
-    assert bars["data"][0]["x"] == ["Gumi AX plan 2032", "Conservative"]
     assert bars["data"][0]["text"] == ["+1.00", "+0.400"]  # the paired means in 2032
     assert "2032" in bars["layout"]["title"]["text"]
     # The waterfall: non-lever changes, five levers, the total of six unit steps.
@@ -156,7 +164,7 @@ def test_kpi_and_year_change_the_charts(app: AppTest) -> None:
     app.select_slider(key="compare_year").set_value(2028).run()
     _clean(app)
     lines, bars, fall = _charts(app)
-    assert lines["layout"]["yaxis"]["title"]["text"] == "Electricity (factories) (GWh)"
+    assert lines["layout"]["yaxis"]["title"]["text"] == "Change vs Baseline (no new AI) (GWh)"
     assert "2028" in bars["layout"]["title"]["text"]
     assert bars["data"][0]["text"] == ["−100", "−40.0"]  # -200 GWh x 4/8 and x 0.4
     assert (

@@ -156,7 +156,7 @@ def test_controls_change_the_output(app: AppTest, fake: list[list[str]]) -> None
 def test_plan_targets_beside_the_model_and_honest_about_scope(app: AppTest) -> None:
     text = " ".join(m.value for m in app.markdown)
     assert "does not model the 100 AI companies or the 1,000 practitioners" in text
-    table = app.dataframe[0].value
+    table = app.table[0].value
     rows = table.set_index("Target")
     assert rows.loc["AI practitioners", "How the model treats it"] == "Reported only (not modelled)"
     assert rows.loc["AI practitioners", "Plan"] == "1,000 people"
@@ -211,4 +211,4 @@ def test_real_results_render(app_path: object) -> None:
     _clean(at)
     assert at.title[0].value.startswith("Gumi Twin")
     assert len(at.metric) == 5 and all(m.value != "—" for m in at.metric)
-    assert "1,000 GPUs assumed in 2032" in " ".join(at.dataframe[0].value["In this scenario"])
+    assert "1,000 GPUs assumed in 2032" in " ".join(at.table[0].value["In this scenario"])

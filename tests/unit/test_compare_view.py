@@ -64,6 +64,10 @@ def test_lines_figure_draws_means_and_bands_in_display_units() -> None:
     # the band runs up the high edge and back down the low edge, around the mean
     assert list(bands[1].y) == pytest.approx([41.3, 42.3, 41.8, 40.8])
     assert fig.layout.yaxis.title.text == "Production (tn KRW)"
+    change = view.kpi_lines_figure(diffs, "output_krw", ["plan"], change=True)
+    assert list(change.data[1].y) == pytest.approx([1.0, 1.0])  # the paired change, tn KRW
+    assert list(change.data[0].y) == pytest.approx([1.15, 1.15, 0.9, 0.9])
+    assert change.layout.yaxis.title.text == "Change vs baseline (tn KRW)"
     assert fig.layout.font.size >= 14 and fig.layout.xaxis.tickfont.size >= 14
     # the zero-adoption baseline is grey, the others in the scenario palette
     assert lines[0].line.color == "#7f7f7f" and lines[1].line.color != "#7f7f7f"
@@ -74,7 +78,7 @@ def test_difference_bars_leave_out_the_reference_and_carry_the_interval() -> Non
         _diffs(), "output_krw", 2032, ["baseline", "plan", "slow"], {"baseline": "Base"}
     )
     bar = fig.data[0]
-    assert list(bar.x) == ["plan", "slow"]
+    assert list(bar.x) == ["plan<br><b>+1.00 tn KRW</b>", "slow<br><b>+0.400 tn KRW</b>"]
     assert list(bar.y) == pytest.approx([1.0, 0.4])
     assert list(bar.error_y.array) == pytest.approx([0.15, 0.15])
     assert list(bar.error_y.arrayminus) == pytest.approx([0.1, 0.1])
@@ -118,7 +122,7 @@ def _waterfall_frame() -> pd.DataFrame:
 def test_waterfall_steps_add_up_to_the_total() -> None:
     fig = view.waterfall_figure(_waterfall_frame(), "electricity_mwh", 2032, "Plan")
     w = fig.data[0]
-    assert list(w.x) == ["non-lever changes", "vision qc", "scheduling", "total change"]
+    assert list(w.x) == ["non-lever changes", "+ Vision QC", "+ Scheduling", "total change"]
     assert list(w.measure) == ["relative", "relative", "relative", "total"]
     assert sum(w.y[:-1]) == pytest.approx(w.y[-1]) == pytest.approx(25.0)  # GWh
     # electricity: a rise is bad (orange-red), a fall good (green)

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SCENARIOS = ("baseline", "gumi-ax-2032", "conservative")
 LAST_KEY = "compare_last"
+CHANGES = "Change vs the first scenario"
+TOTALS = "Totals"
 _WATERFALL_MEMO = 16
 
 
@@ -124,10 +126,21 @@ def _show(results: list[ScenarioResult]) -> None:
     year = right.select_slider("Year", years, value=years[-1], key="compare_year")
 
     st.subheader(f"{KPIS[kpi].label} by scenario", divider="gray")
+    mode = st.radio(
+        "Lines show",
+        [CHANGES, TOTALS],
+        horizontal=True,
+        key="compare_lines_mode",
+        help="Totals of close scenarios lie on top of each other; their paired changes do not.",
+    )
+    change = mode != TOTALS
     a, b = st.columns([3, 2])
     with a:
+        title = f"{KPIS[kpi].label}: change vs {labels[names[0]]}" if change else None
         st.plotly_chart(
-            view.kpi_lines_figure(diffs, kpi, names, labels, colours),
+            view.kpi_lines_figure(
+                diffs, kpi, names[1:] if change else names, labels, colours, title, change=change
+            ),
             width="stretch",
             config={"displaylogo": False},
             key="compare_lines",
@@ -140,7 +153,8 @@ def _show(results: list[ScenarioResult]) -> None:
             key="compare_bars",
         )
     st.caption(
-        f"Lines: mean across {settings.replications} replications with 95 % confidence bands. "
+        f"Lines: mean across {settings.replications} replications with 95 % confidence bands "
+        "(changes: paired, replication by replication). "
         f"Bars: the paired change against {labels[names[0]]} in {year}, with its 95 % "
         "interval. Simulated by Gumi Twin on a synthetic firm base calibrated to published "
         "2023 totals; scenario assumptions are estimates (table below)."
@@ -190,16 +204,13 @@ def _waterfall_section(
             + " Details are in the server log."
         )
         return
-    a, b = st.columns([3, 2])
-    with a:
-        st.plotly_chart(
-            view.waterfall_figure(wf, kpi, year, labels.get(choice, choice)),
-            width="stretch",
-            config={"displaylogo": False},
-            key="compare_waterfall",
-        )
-    with b:
-        st.dataframe(view.waterfall_table(wf, kpi, year).round(3), hide_index=True, width="stretch")
+    st.plotly_chart(
+        view.waterfall_figure(wf, kpi, year, labels.get(choice, choice)),
+        width="stretch",
+        config={"displaylogo": False},
+        key="compare_waterfall",
+    )
+    st.dataframe(view.waterfall_table(wf, kpi, year), hide_index=True, width="stretch")
     st.caption(
         "The scenario's change against the same complex with no new AI, split into steps: "
         "first the changes that are not levers (the AI data cluster's electricity), then each "

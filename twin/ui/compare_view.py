@@ -31,6 +31,7 @@ __all__ = [
     "readable_setting",
     "readable_value",
     "scenario_colours",
+    "step_label",
     "waterfall_figure",
     "waterfall_table",
 ]
@@ -208,9 +209,15 @@ def difference_bars_figure(
     mean = [d.at[n, "diff"] / k.divisor for n in shown]
     plus = [_err(d.at[n, "diff_high"], d.at[n, "diff"], k.divisor) for n in shown]
     minus = [_err(d.at[n, "diff"], d.at[n, "diff_low"], k.divisor) for n in shown]
+    text = [fmt_number(m, signed=True) for m in mean]
     fig = go.Figure(
         go.Bar(
-            x=[labels.get(n, n) for n in shown],
+            # the value sits under the scenario's name: text on the bar would collide with
+            # the error bar
+            x=[
+                f"{labels.get(n, n)}<br><b>{t} {k.unit}</b>"
+                for n, t in zip(shown, text, strict=True)
+            ],
             y=mean,
             marker_color=[colours.get(n, "#333333") for n in shown],
             error_y={
@@ -222,17 +229,15 @@ def difference_bars_figure(
                 "width": 10,
                 "color": "#222222",
             },
-            text=[fmt_number(m, signed=True) for m in mean],
-            textposition="outside",
-            textfont={"size": _TICK_FONT_SIZE},
-            cliponaxis=False,
-            hovertemplate="%{x}: %{y:+,.3~g} " + k.unit + "<extra></extra>",
+            text=text,
+            textposition="none",
+            hovertemplate="%{x}<extra></extra>",
         )
     )
     ref = labels.get(names[0], names[0]) if names else ""
     fig.update_yaxes(title_text=f"Change vs {ref} ({k.unit})")
     fig.add_hline(y=0, line_color="#555555", line_width=1)
-    return _style(fig, f"{k.label}, {year}: change vs {ref} (95 % interval)")
+    return _style(fig, f"{year}: change vs {ref}")
 
 
 def _err(upper: float | None, lower: float | None, divisor: float) -> float:
@@ -286,6 +291,12 @@ def differences_csv(diffs: pd.DataFrame, names: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- waterfall
 
 
+def step_label(name: str) -> str:
+    """A waterfall step's name in words (``+ vision_qc`` -> ``+ Vision QC``)."""
+    lever = str(name).removeprefix("+ ")
+    return f"+ {_LEVER_WORDS[lever]}" if lever in _LEVER_WORDS else str(name)
+
+
 def waterfall_table(wf: pd.DataFrame, kpi: str, year: int) -> pd.DataFrame:
     """One scenario's lever steps for a KPI and year, in display units (``change``,
     ``change_low``, ``change_high``, ``cumulative`` divided by the KPI's divisor)."""
@@ -293,7 +304,7 @@ def waterfall_table(wf: pd.DataFrame, kpi: str, year: int) -> pd.DataFrame:
     d = wf[(wf["kpi"] == kpi) & (wf["year"] == year)].sort_values("step")
     out = pd.DataFrame(
         {
-            "Step": d["name"].tolist(),
+            "Step": [step_label(n) for n in d["name"]],
             f"Change ({k.unit})": (d["change"] / k.divisor).tolist(),
             "95 % CI low": (d["change_low"] / k.divisor).tolist(),
             "95 % CI high": (d["change_high"] / k.divisor).tolist(),
@@ -308,7 +319,7 @@ def waterfall_figure(wf: pd.DataFrame, kpi: str, year: int, label: str) -> go.Fi
     ``year``, step by step (non-lever changes, then each lever), ending in the total."""
     k = KPIS[kpi]
     d = wf[(wf["kpi"] == kpi) & (wf["year"] == year)].sort_values("step")
-    steps = [str(n).removeprefix("+ ").replace("_", " ") for n in d["name"]]
+    steps = [step_label(n) for n in d["name"]]
     change = (d["change"] / k.divisor).tolist()
     total = float(d["cumulative"].iloc[-1] / k.divisor) if len(d) else 0.0
     good, bad = "#009E73", "#D55E00"

@@ -229,23 +229,17 @@ def _plan_section(
         "same in every replication (adoption depends on the scenario's seed only)."
     )
     table = view.plan_table(plan, s["uses"][scen.name], scen)
-    st.dataframe(
+    # A static table: every word visible (it is read aloud in meetings, not sorted).
+    st.table(
         table[["Target", "Plan", "By", "In this scenario", "How the model treats it", "Status"]],
         hide_index=True,
-        width="stretch",
-        column_config={
-            "Target": st.column_config.TextColumn(width="medium"),
-            "In this scenario": st.column_config.TextColumn(width="large"),
-            "By": st.column_config.NumberColumn(format="%d", width="small"),
-            "Status": st.column_config.TextColumn(width="small"),
-        },
     )
     with st.expander("How the model treats each target, and the sources"):
         st.markdown(
             "\n".join(
                 f"- **{md_escape(r.Target)}**: {md_escape(r.Note)} *Source: "
                 f"{md_escape(r.Source)} ({r.Status}).*"
-                for r in table.rename(columns={"In this scenario": "shown"}).itertuples()
+                for r in table.itertuples()
             )
         )
 
