@@ -583,7 +583,7 @@ def _show(res: dict[str, Any], levers: dict[str, LeverSpec]) -> None:
         f"{', '.join(levers[n].label for n in inp['levers'])} · {inp['years']} years at "
         f"{inp['discount_rate']:.1%} · {inp['replications']} replications of "
         f"{inp['warmup_days']:g} + {inp['days']:g} days · seed {inp['seed']} · {lines} · "
-        f"from {fview.md_escape(inp['source'])}{took}"
+        f"from {fview.md_escape(_short(inp['source']))}{took}"
     )
     _status(res["line"])
     st.caption(_LEVER_STATUS)
@@ -633,6 +633,12 @@ def _show(res: dict[str, Any], levers: dict[str, LeverSpec]) -> None:
     _downloads(res)
 
 
+def _short(path: str) -> str:
+    """A shipped file's path from the repository's top folder (others as given)."""
+    root = str(repo_root()) + os.sep
+    return path[len(root) :] if path.startswith(root) else path
+
+
 def _headline(s: dict[str, Any], name: str) -> None:
     st.subheader(f"Headline: {view.set_label(name)}")
     cols = st.columns(4)
@@ -679,14 +685,9 @@ def _cash_flows(result: RoiResult, name: str, inp: dict[str, Any]) -> None:
 def _kpis(doc: dict[str, Any], name: str) -> None:
     st.subheader("What changes on the line")
     frame = view.kpi_frame(doc, name)
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        title = f"KPI changes with {view.set_label(name)}, one line"
-        st.plotly_chart(
-            view.kpi_figure(frame, title), width="stretch", config={"displaylogo": False}
-        )
-    with right:
-        st.dataframe(view.kpi_table(frame), hide_index=True, width="stretch")
+    title = f"KPI changes with {view.set_label(name)}, one line"
+    st.plotly_chart(view.kpi_figure(frame, title), width="stretch", config={"displaylogo": False})
+    st.dataframe(view.kpi_table(frame), hide_index=True, width="stretch")
     st.caption(
         "Mean change against the line without levers with its 95 % interval across "
         "replications (Student t), at the line's demand (where the money comes from) and at "
@@ -706,12 +707,14 @@ def _tornado(result: RoiResult, name: str) -> None:
         view.tornado_figure(frame, title), width="stretch", config={"displaylogo": False}
     )
     st.caption(
-        "Blue bars: prices and costs re-priced exactly from this run's cash flows (every "
+        "Lighter shade: the input at its low (first) setting; darker: at its high (second) "
+        "setting. Blue bars: prices and costs re-priced exactly from this run's cash flows (every "
         "column is linear in its price; the ranges are Gumi Twin's stress-test choices, not "
-        "forecasts). Orange bars: each lever's effect size moved to its low and to its high "
-        "preset, estimated by regressing the replications' NPV on their effect draws (one "
-        "slope each side of typical). Grey: the year-to-year variation the draws leave. "
-        "Orange and grey rest on few replications: more replications steady them."
+        "forecasts). Orange bars: each lever's effect size (its effects and costs together) "
+        "moved to the P10 and the P90 of its draws between the low and high presets, "
+        "estimated by regressing the replications' NPV on the draws (one slope each side of "
+        "typical). Grey: the year-to-year variation the draws leave, P10 to P90. Orange and "
+        "grey rest on the replications: few replications make them rough."
     )
 
 

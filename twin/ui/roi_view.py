@@ -537,6 +537,7 @@ def cash_flow_figure(frame: pd.DataFrame, title: str) -> go.Figure:
             x=pd.concat([x, x[::-1]]),
             y=pd.concat([hi, lo[::-1]]),
             fill="toself",
+            mode="lines",
             fillcolor="rgba(0,0,0,0.12)",
             line={"width": 0},
             name="cumulative, P10–P90",
