@@ -61,6 +61,24 @@ it considers. Orchestration, in three steps:
    NPV, IRR, discounted payback and benefit-cost ratio come from :mod:`twin.economics`.
    Amounts are per line times ``scale`` (lines, or the company's employees over the spec's).
 
+**Simulations and effect draws.** By default every replication is one effect draw on its
+own simulation (``R`` of each). ``simulations=S`` (a divisor of ``R``) simulates ``S``
+replications and places draw ``i`` on simulated replication ``i mod S`` (its lever sets at
+the presets the draw needs, common random numbers within it), so each simulation carries
+``R / S`` draws: effect uncertainty is still sampled ``R`` times, simulation noise ``S``
+times (with ``noise="year"`` shrunk by ``sqrt(days / 365 + 1 / S)``: the fewer the runs, the
+less certain their mean and the wider the range). Intervals of means (NPV, KPI changes) are
+then those of the ``S`` simulations' means (:attr:`SetResult.simulation_of`), never of the
+``R`` draws as if they were independent runs. The result says how many of each it used.
+
+**Store.** ``store=True`` serves a repeat with the same inputs (spec, levers and their files,
+tariff, settings, seed, data and code digest) from ``.cache/roi`` (:mod:`twin.roi.store`).
+
+Modules: :mod:`~twin.roi.factory` (the line), :mod:`~twin.roi.runs` (training and
+simulations), :mod:`~twin.roi.quantities` (per replication, a year's noise, effect placement,
+operating point), :mod:`~twin.roi.pricing` (money), :mod:`~twin.roi.results` (result
+classes), :mod:`~twin.roi.company` (:func:`company_roi`), :mod:`~twin.roi.store`.
+
 Results do not depend on the number of worker processes: every run's random numbers are
 named by seed and replication, every lever's training by its seed.
 """
