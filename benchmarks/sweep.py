@@ -15,8 +15,11 @@ all 64 points are projected, and is the whole ``run_study`` call on those inputs
 The tables must be identical in all three. The inputs are prepared once for all modes
 because the store keys hold a digest of every source file: on a shared checkout another
 edit during the benchmark would otherwise re-simulate the archetypes inside one timing.
-``os.getloadavg`` is reported: on a shared 2-core machine other work slows the parallel
-runs more than the serial one.
+The load average before and after each mode is reported: on a shared 2-core machine other
+work slows the parallel runs more than the serial one. So are CPU seconds (this process and
+its finished children: a local cluster's workers once it has closed; for the running cluster
+also its start and close), which other work does not inflate. ``--table`` writes the serial
+table, to compare two versions of the code bit for bit.
 """
 
 from __future__ import annotations
