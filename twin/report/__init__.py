@@ -7,7 +7,14 @@ Public API (the ``twin report`` command and the explorer's Export button call th
 - :func:`briefing_bytes` returns the file's bytes (for a download button);
 - :func:`gather` computes everything once (:class:`BriefingData`), :func:`render` turns it into
   bytes in any format, so several formats cost one computation;
-- :class:`ReportOptions` says what goes in (language, map KPI, year, ROI, sensitivity).
+- :class:`ReportOptions` says what goes in (language, map KPI, year, ROI, sensitivity);
+- :func:`progress_total` estimates how often ``progress`` is called (a progress bar's total).
+
+For the explorer's Export button::
+
+    bar = Progress(progress_total(names, opts), "Building the briefing")
+    blob = briefing_bytes(names, "pptx", "ko", progress=bar, options=opts)
+    st.download_button("Download", blob, "briefing.pptx", MEDIA_TYPES["pptx"])
 
 Results come from the results store (computed once with ``progress`` called per run when
 missing); the optional company ROI and sensitivity are cached under ``.cache/report``.
@@ -23,7 +30,7 @@ from pathlib import Path
 
 from twin.core.errors import InputError
 from twin.report.content import Slide, build_slides, footer_text, regenerate_command
-from twin.report.gather import BriefingData, ReportOptions, gather
+from twin.report.gather import BriefingData, ReportOptions, gather, progress_total
 
 __all__ = [
     "FORMATS",
@@ -35,6 +42,7 @@ __all__ = [
     "build_briefing",
     "build_slides",
     "gather",
+    "progress_total",
     "regenerate_command",
     "render",
     "write_atomic",

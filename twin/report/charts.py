@@ -47,6 +47,13 @@ DPI = 150
 #: Width x height (inches) of a full-width chart on a 16:9 slide (13.33 x 7.5 in).
 WIDE = (12.4, 5.3)
 KOREAN_FONT = "NanumGothic"
+#: Shorter chart titles where a KPI's label does not fit a small panel.
+SHORT = {
+    "productivity_mkrw": {
+        "en": "Labour productivity (M KRW per employee)",
+        "ko": "노동생산성 (1인당 부가가치, 백만 원)",
+    }
+}
 BASE_FONT = 15
 
 
@@ -199,7 +206,7 @@ def map_png(
                     )
         for row in cx.itertuples():
             p = row.geometry.representative_point()
-            val = "–" if not np.isfinite(row.value) else f"{row.value:+,.3g}"
+            val = "–" if not np.isfinite(row.value) else fmt_value(row.value)
             ax.text(
                 p.x,
                 p.y,
@@ -304,7 +311,7 @@ def trajectories_png(
                     label=label,
                     linestyle="--" if name == "__baseline__" else "-",
                 )
-            ax.set_title(kpi_label(kpi, lang), fontsize=BASE_FONT)
+            ax.set_title(SHORT.get(kpi, {}).get(lang) or kpi_label(kpi, lang), fontsize=BASE_FONT)
             ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=5))
             ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(nbins=4))
         for ax in list(axes.flat)[n:]:

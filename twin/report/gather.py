@@ -38,7 +38,14 @@ from twin.scenario_run import (
 )
 from twin.viz import KPIS
 
-__all__ = ["BriefingData", "ReportOptions", "gather", "resolve_scenarios", "shared_settings"]
+__all__ = [
+    "BriefingData",
+    "ReportOptions",
+    "gather",
+    "progress_total",
+    "resolve_scenarios",
+    "shared_settings",
+]
 
 Progress = Callable[[str], None]
 
@@ -185,15 +192,23 @@ def resolve_scenarios(names_or_paths: Sequence[str | Path]) -> list[str]:
     for item in names_or_paths:
         p = Path(item)
         if p.is_file():
-            out.append(str(p))
+            out.append(_shown(p))
         elif (shipped / f"{item}.yaml").is_file():
-            out.append(str(shipped / f"{item}.yaml"))
+            out.append(_shown(shipped / f"{item}.yaml"))
         else:
             names = sorted(q.stem for q in shipped.glob("*.yaml") if q.stem != "defaults")
             raise InputError(
                 str(item), None, f"not a file or a shipped scenario ({', '.join(names)})"
             )
     return out
+
+
+def _shown(path: Path) -> str:
+    """A path as a command line would give it: relative to the working folder when inside."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def shared_settings(scenarios: Sequence[Scenario], replications: int | None = None) -> RunSettings:
@@ -377,6 +392,30 @@ def _single_differences(result: ScenarioResult) -> pd.DataFrame:
     base = s[["year", "kpi", "baseline"]].rename(columns={"baseline": "mean"})
     base.insert(0, "scenario", "__baseline__")
     return pd.concat([base, out], ignore_index=True)
+
+
+def progress_total(
+    names_or_paths: Sequence[str | Path], options: ReportOptions | None = None
+) -> int:
+    """About how many times :func:`gather` calls ``progress`` (for a progress bar's total).
+
+    An upper bound when results are stored (a stored result reports once, not per run).
+    """
+    from twin.build import load_archetypes
+    from twin.scenario_run import run_units_count
+
+    options = options or ReportOptions()
+    scenarios = [load_scenario(p) for p in resolve_scenarios(names_or_paths)]
+    n_arch = len(load_archetypes())
+    total = 0
+    for s in scenarios:
+        units = run_units_count(s, n_arch)
+        total += units + (units if s.levers.active() else 0)  # the run, the waterfall
+    if options.roi and any(s.levers.active() for s in scenarios):
+        total += len(options.roi_archetypes or ()) or 3
+    if options.sensitivity != "none":
+        total += 2 * n_arch * 6 + 12  # preparing (with ranges when full) and the points
+    return total
 
 
 def gather(

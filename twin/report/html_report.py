@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import html
+import struct
 from collections.abc import Sequence
 
 from twin.report.content import Slide
@@ -34,6 +35,12 @@ footer{color:#666;font-size:.8em;text-align:center;margin:8px 0 24px}
 """
 
 
+def _aspect(png: bytes) -> float:
+    """Width over height of a PNG (from its header)."""
+    width, height = struct.unpack(">II", png[16:24])
+    return width / height if height else 1.0
+
+
 def _section(s: Slide) -> str:
     e = html.escape
     out = [f'<section class="slide {e(s.kind)}" id="{e(s.kind)}">']
@@ -42,7 +49,9 @@ def _section(s: Slide) -> str:
         out.append(f'<p class="sub">{e(s.subtitle)}</p>')
     if s.image is not None:
         data = base64.b64encode(s.image).decode("ascii")
-        out.append(f'<img alt="{e(s.title)}" src="data:image/png;base64,{data}">')
+        narrow = _aspect(s.image) < 1.6  # a map: not wider than the screen is tall
+        style = ' style="max-width:62%"' if narrow else ""
+        out.append(f'<img alt="{e(s.title)}"{style} src="data:image/png;base64,{data}">')
     if s.table:
         head = "".join(f"<th>{e(c)}</th>" for c in s.table[0])
         body = "".join(
