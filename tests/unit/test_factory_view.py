@@ -80,7 +80,7 @@ def test_station_time_figure_marks_the_bottleneck(shop_run) -> None:
     assert marked == [f"<b>{run.bottleneck()} ◀ bottleneck</b>"]
     assert len(labels) == len(run.spec.stations)
     assert fig.layout.barmode == "stack"
-    assert "%" in fig.layout.xaxis.title.text and tuple(fig.layout.xaxis.range) == (0, 100)
+    assert "%" in fig.layout.xaxis.title.text and tuple(fig.layout.xaxis.range) == (0, 100.5)
     assert fig.layout.font.size >= 14 and fig.layout.xaxis.tickfont.size >= 14
 
 

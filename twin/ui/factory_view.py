@@ -640,7 +640,7 @@ def station_time_figure(shares: pd.DataFrame, bottleneck: str) -> go.Figure:
             )
         )
     fig.update_layout(barmode="stack", bargap=0.25)
-    fig.update_xaxes(title_text="Share of scheduled machine time (%)", range=[0, 100], dtick=20)
+    fig.update_xaxes(title_text="Share of scheduled machine time (%)", range=[0, 100.5], dtick=20)
     fig.update_yaxes(autorange="reversed")
     _style(fig, "Where each station's time goes", 120 + 55 * max(len(labels), 2))
     fig.update_layout(
@@ -686,6 +686,24 @@ def _rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
     return f"rgba({r},{g},{b},{alpha})"
+
+
+def _spread(values: Sequence[float], fill: float = 0.7, min_gap: float = 0.075) -> list[float]:
+    """Vertical centres (0 top, 1 bottom) of one Sankey column's nodes, in order: heights in
+    proportion to the values over ``fill`` of the column, centres at least ``min_gap`` apart."""
+    total = sum(values) or 1.0
+    heights = [fill * v / total for v in values]
+    centres: list[float] = []
+    top = 0.0
+    gap = (1.0 - fill) / max(len(values) - 1, 1)
+    for h in heights:
+        centre = max(top + h / 2, centres[-1] + min_gap if centres else 0.0)
+        centres.append(centre)
+        top = centre + h / 2 + gap
+    # squeeze into [0.01, 0.99] if the minimum gaps pushed the column past the bottom
+    low, high = centres[0] - heights[0] / 2, centres[-1] + heights[-1] / 2
+    span = max(high - low, 1e-9)
+    return [min(max(0.01 + 0.98 * (c - low) / span, 0.01), 0.99) for c in centres]
 
 
 def energy_sankey(
@@ -747,23 +765,35 @@ def energy_sankey(
                 flows[group[s]] = flows.get(group[s], 0.0) + v
         for g, v in flows.items():
             link(1 + i, state_node[g], v, _rgba(_STATE_COLORS.get(g, "#bbbbbb"), 0.4))
+    # Fixed columns (grid, stations, states) and spread-out rows, so the labels of small
+    # nodes (a rework bench of a few kWh, the minor states) do not sit on top of each other.
+    xs = [0.001] + [0.42] * len(stations) + ([0.999] if fac else [])
+    ys = [0.5, *_spread([sum(station_kwh[n].values()) for n in stations])]
+    right = ([facility_kwh] if fac else []) + [grouped[g] for g in states]
+    spread = _spread(right)
+    xs += [0.999] * len(states)
+    ys += spread
     fig = go.Figure(
         go.Sankey(
             valueformat=",.1f",
             valuesuffix=" kWh",
+            arrangement="fixed",
             node={
+                "x": xs,
+                "y": ys,
                 "label": labels,
                 "color": colours,
-                "pad": 14,
-                "thickness": 18,
+                "pad": 24,
+                "thickness": 20,
                 "line": {"width": 0},
                 "hovertemplate": "%{label}<extra></extra>",
             },
             link={"source": src, "target": dst, "value": val, "color": col},
-            textfont={"size": _TICK_FONT_SIZE},
+            textfont={"size": _TICK_FONT_SIZE, "color": "#111111", "shadow": "none"},
         )
     )
-    height = max(440, 36 * max(len(stations), len(states)) + 140)
+    # Room for small nodes (a rework bench of a few kWh) to keep their labels apart.
+    height = max(560, 48 * max(len(stations) + int(fac), len(states)) + 160)
     return _style(fig, f"Electricity flow, kWh over {days:g} measured days", height)
 
 
