@@ -71,7 +71,7 @@ def render(data: BriefingData, fmt: str = "pptx") -> bytes:
         For an unknown format, or ``pdf`` without LibreOffice.
     """
     _check_format(fmt)
-    slides = build_slides(data)
+    slides = build_slides(data, fmt)
     footer = footer_text(data, data.options.lang)
     if fmt == "html":
         from twin.report.html_report import html_text

@@ -627,7 +627,7 @@ def _sources_slide(data: BriefingData, lang: str) -> Slide:
     )
 
 
-def _repro_slide(data: BriefingData, lang: str) -> Slide:
+def _repro_slide(data: BriefingData, lang: str, fmt_: str) -> Slide:
     s = data.settings
     rows = [[t("scenarios", lang), t("hash", lang), t("seed", lang)]]
     for sc, (name, h) in zip(data.scenarios, data.hashes.items(), strict=True):
@@ -642,14 +642,15 @@ def _repro_slide(data: BriefingData, lang: str) -> Slide:
         bullets=[
             f"{t('commit', lang)}: {data.commit or 'unknown'}",
             f"{t('repro_cmd', lang)}:",
-            regenerate_command(data),
+            regenerate_command(data, fmt_),
         ],
         numbers={"replications": str(s.replications), "seed": str(s.seed)},
     )
 
 
-def build_slides(data: BriefingData) -> list[Slide]:
-    """Every slide of the briefing, in order (optional ones only when computed)."""
+def build_slides(data: BriefingData, fmt_: str = "pptx") -> list[Slide]:
+    """Every slide of the briefing, in order (optional ones only when computed); ``fmt_`` is
+    the format named in the command that regenerates it."""
     lang = data.options.lang
     slides = [
         _title_slide(data, lang),
@@ -663,6 +664,6 @@ def build_slides(data: BriefingData) -> list[Slide]:
         _tornado_slide(data, lang),
         _assumption_slide(data, lang),
         _sources_slide(data, lang),
-        _repro_slide(data, lang),
+        _repro_slide(data, lang, fmt_),
     ]
     return [s for s in slides if s is not None]
