@@ -14,9 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from twin.core.streams import stream
 
@@ -58,6 +55,8 @@ def _features(firms: pd.DataFrame, process_weight: float) -> np.ndarray:
             "digital_maturity": firms["digital_maturity"].astype(float),
         }
     )
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler  # only when clustering
+
     x_num = StandardScaler().fit_transform(num.to_numpy())
     x_sec = OneHotEncoder(sparse_output=False).fit_transform(firms[["sector"]].astype(str))
     x_proc = OneHotEncoder(sparse_output=False).fit_transform(firms[["process"]].astype(str))
@@ -110,6 +109,9 @@ def cluster_firms(
     for i in order[: max(0, k - len(init))]:
         init.append(x[i])
     rs = int(stream(seed, "archetype-clusters").integers(0, 2**31 - 1))
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     km = KMeans(n_clusters=k, init=np.vstack(init), n_init=1, random_state=rs)
     km.fit(x, sample_weight=weight)
     cluster = km.labels_
