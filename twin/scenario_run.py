@@ -183,12 +183,13 @@ def _digest(root: Path, suffixes: set[str], skip: tuple[str, ...] = ()) -> str:
 
 def data_digest() -> str:
     """Hash of the model's inputs and code: every file under data/ and the package's source
-    (but the explorer and the command line, which do not change results).
+    (but the explorer, the command line, the briefing and the charts, which only present
+    results).
 
     Part of every store key, so a changed input file or a new version of the code never
     serves an old result.
     """
-    code = _digest(Path(__file__).resolve().parent, {".py"}, ("ui/", "cli"))
+    code = _digest(Path(__file__).resolve().parent, {".py"}, ("ui/", "cli", "report/", "viz.py"))
     return _digest(data_dir(), {".yaml", ".gpkg", ".csv", ".geojson"}) + code
 
 
