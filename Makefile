@@ -24,11 +24,17 @@ setup: $(VENV)/.synced
 run: setup
 	$(VENV)/bin/python -m streamlit run app.py --server.port $(PORT) --browser.gatherUsageStats false
 
-# The browser test needs Debian's chromium; installed here when running as root, else skipped.
+# The browser test needs Debian's chromium, the deck's PDF test LibreOffice and pdftoppm (with a
+# Hangul font); installed here when running as root, else those tests are skipped.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	  echo "chromium not installed: the browser test will be skipped"; }
+	@{ command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    libreoffice-impress poppler-utils fonts-noto-cjk >/dev/null) || \
+	  echo "LibreOffice/pdftoppm not installed: the deck's PDF test will be skipped"; }
 
 test: setup browser
 	$(VENV)/bin/ruff check .
