@@ -32,7 +32,7 @@ browser:
 	  echo "chromium not installed: the browser test will be skipped"; }
 	@{ command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1; } || \
 	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
-	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    libreoffice-impress poppler-utils fonts-noto-cjk >/dev/null) || \
 	  echo "LibreOffice/pdftoppm not installed: the deck's PDF test will be skipped"; }
 
