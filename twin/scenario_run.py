@@ -38,6 +38,7 @@ from twin.config.value_added import load_value_added
 from twin.core.errors import InputError
 from twin.core.stats import mean_interval
 from twin.core.streams import stream
+from twin.io.digest import data_digest
 from twin.io.geo import read_layer
 from twin.io.paths import data_dir, repo_root
 from twin.network import SupplyLinks, supply_links
@@ -169,28 +170,6 @@ def _store(kind: str, key: str, value: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _digest(root: Path, suffixes: set[str], skip: tuple[str, ...] = ()) -> str:
-    h = hashlib.sha256()
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and path.suffix in suffixes and not rel.startswith(skip):
-            h.update(rel.encode())
-            h.update(path.read_bytes())
-    return h.hexdigest()[:24]
-
-
-def data_digest() -> str:
-    """Hash of the model's inputs and code: every file under data/ and the package's source
-    (but the explorer, the command line, the briefing and the charts, which only present
-    results).
-
-    Part of every store key, so a changed input file or a new version of the code never
-    serves an old result.
-    """
-    code = _digest(Path(__file__).resolve().parent, {".py"}, ("ui/", "cli", "report/", "viz.py"))
-    return _digest(data_dir(), {".yaml", ".gpkg", ".csv", ".geojson"}) + code
 
 
 # --- tasks run in worker processes (top-level functions so that they pickle) ---------------

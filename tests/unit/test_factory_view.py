@@ -262,12 +262,15 @@ def test_stored_computes_once_and_recovers_from_damage(
     assert view.load_stored("run", ["y"]) is None
 
 
-def test_model_digest_follows_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_data_digest_follows_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A changed data file changes every stored key (no stale result is served)."""
-    shutil.copytree(Path(view.data_dir()), tmp_path / "data")
+    from twin.io.digest import data_digest
+    from twin.io.paths import data_dir
+
+    shutil.copytree(Path(data_dir()), tmp_path / "data")
     monkeypatch.setenv("GUMI_TWIN_ROOT", str(tmp_path))
-    before = view.model_digest()
-    assert view.model_digest() == before
+    before = data_digest()
+    assert data_digest() == before
     spec = tmp_path / "data" / "factories" / "smt-line.yaml"
     spec.write_text(spec.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    assert view.model_digest() != before
+    assert data_digest() != before

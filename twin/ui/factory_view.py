@@ -30,8 +30,9 @@ import yaml
 from twin.config import FactorySpec, parse_factory_spec
 from twin.config.loader import MAX_SPEC_BYTES, parse_yaml_text
 from twin.core.errors import InputError
-from twin.core.stats import mean_interval
-from twin.io.paths import data_dir, repo_root
+from twin.io.digest import data_digest
+from twin.io.paths import repo_root
+from twin.lever_effects import EFFECT_KPIS, measure_lever_effects, paired_change
 
 __all__ = [
     "BOTTLENECK_MARK",
@@ -58,7 +59,6 @@ __all__ = [
     "md_escape",
     "mean_state_minutes",
     "measure_lever_effects",
-    "model_digest",
     "paired_change",
     "parse_upload",
     "profile_figure",
@@ -800,141 +800,11 @@ def energy_sankey(
 # --------------------------------------------------------------------------- lever effects
 
 #: KPIs whose change a lever's run reports (per replication, paired with the run without).
-EFFECT_KPIS = (
-    "throughput_per_h",
-    "oee",
-    "kwh_per_good_unit",
-    "scrap_units",
-    "escaped_defects",
-    "mean_lead_time_min",
-)
 #: The ones on the chart (the table has all).
 CHART_EFFECT_KPIS = ("throughput_per_h", "oee", "kwh_per_good_unit", "scrap_units")
 #: KPIs where a rise is an improvement (for the others a fall is).
 HIGHER_IS_BETTER = {"throughput_per_h", "oee"}
 _BETTER, _WORSE, _UNCLEAR = "#009E73", "#D55E00", "#9e9e9e"
-
-
-def measure_lever_effects(
-    spec: FactorySpec,
-    *,
-    days: float,
-    warmup_days: float,
-    replications: int,
-    seed: int,
-    progress: Callable[[float, str], None] | None = None,
-    lever_specs: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """Run the line without levers and with each lever alone (``typical`` preset).
-
-    Every run of a replication shares its random numbers (common random numbers), so the
-    per-replication differences isolate the lever. As in :func:`twin.roi.company_roi`, all
-    runs use the wear-driven form of breakdowns (:func:`twin.projection.common_form`) and
-    predictive maintenance is applied to the plain line (it makes that form itself), so runs
-    with and without it share failure histories.
-
-    Parameters
-    ----------
-    spec
-        The line as the page shows it.
-    days, warmup_days, replications, seed
-        Run settings shared by every run; ``seed`` also seeds each lever's training.
-    progress
-        Called with (fraction done, what runs next).
-    lever_specs
-        Lever files by name (default: ``data/levers``).
-
-    Returns
-    -------
-    dict
-        Plain data: ``settings``; ``without`` (KPI -> value per replication); ``levers``: per
-        lever name its ``label``, ``kpis`` (like ``without``), ``unchanged`` (the lever found
-        nothing to act on), ``quality`` (its model's measured quality) and ``status`` (data
-        status of its effect parameters: status -> count).
-    """
-    # Imported here: the levers load scikit-learn, which the page needs only on demand.
-    from twin.ai.registry import LEVER_ORDER, lever_apply
-    from twin.config.loader import canonical_json
-    from twin.experiment import run_factory
-    from twin.projection import common_form
-    from twin.scenario_run import load_levers
-
-    levers = dict(lever_specs) if lever_specs is not None else load_levers()
-    names = [n for n in LEVER_ORDER if n in levers]
-    steps = 1 + 2 * len(names)
-    done = 0
-
-    def report(text: str) -> None:
-        nonlocal done
-        if progress is not None:
-            progress(done / steps, text)
-        done += 1
-
-    def kpis_of(run_spec: FactorySpec, policy: Any) -> dict[str, list[float]]:
-        run = run_factory(
-            run_spec,
-            days=days,
-            warmup_days=warmup_days,
-            replications=replications,
-            seed=seed,
-            policy=policy,
-        )
-        return {k: [float(r.kpis[k]) for r in run.reps] for k in EFFECT_KPIS}
-
-    base = common_form(spec, levers.get("predictive_maintenance"), "typical")
-    report("Simulating the line without levers")
-    without = kpis_of(base, None)
-    out: dict[str, Any] = {}
-    for name in names:
-        lever = levers[name]
-        report(f"Training {lever.label}")
-        source = spec if name == "predictive_maintenance" else base
-        applied = lever_apply(name)(source, lever, "typical", seed)
-        unchanged = applied.policy is None and canonical_json(applied.spec) == canonical_json(base)
-        report(f"Simulating the line with {lever.label}")
-        statuses: dict[str, int] = {}
-        for param in lever.params.values():
-            statuses[param.status] = statuses.get(param.status, 0) + 1
-        out[name] = {
-            "label": lever.label,
-            "unchanged": unchanged,
-            "kpis": without if unchanged else kpis_of(applied.spec, applied.policy),
-            "quality": {k: float(v) for k, v in applied.quality.items()},
-            "status": statuses,
-        }
-    if progress is not None:
-        progress(1.0, "Done")
-    return {
-        "settings": {
-            "days": days,
-            "warmup_days": warmup_days,
-            "replications": replications,
-            "seed": seed,
-        },
-        "without": without,
-        "levers": out,
-    }
-
-
-def paired_change(without: Sequence[float], with_: Sequence[float]) -> dict[str, float | None]:
-    """Mean change and its 95 % interval from paired replications (``with_ - without``).
-
-    Pairs where either value is undefined (NaN) are dropped. ``base`` is the mean of
-    ``without`` over the kept pairs; ``rel``, ``rel_low`` and ``rel_high`` are the change and
-    its bounds as fractions of ``base`` (``None`` when ``base`` is zero).
-    """
-    pairs = [
-        (float(a), float(b))
-        for a, b in zip(without, with_, strict=True)
-        if _finite(a) and _finite(b)
-    ]
-    iv = mean_interval([b - a for a, b in pairs])
-    base = math.fsum(a for a, _ in pairs) / len(pairs) if pairs else None
-    out: dict[str, float | None] = {**iv, "base": base}
-    for key, src in (("rel", "mean"), ("rel_low", "ci_low"), ("rel_high", "ci_high")):
-        v = iv[src]
-        out[key] = v / base if v is not None and base else None
-    return out
 
 
 def _change_unit(key: str) -> str:
@@ -1076,23 +946,6 @@ def lever_effects_figure(effects: Mapping[str, Any]) -> go.Figure:
 STORE_FORMAT = 1
 
 
-def model_digest() -> str:
-    """Hash of every file under ``data/`` and the twin package's source except the explorer
-    and the command line (which do not change results): part of every stored key."""
-    h = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for root, suffixes, skip in (
-        (data_dir(), {".yaml", ".gpkg", ".csv", ".geojson"}, ()),
-        (package, {".py"}, ("ui/", "cli")),
-    ):
-        for path in sorted(root.rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if path.is_file() and path.suffix in suffixes and not rel.startswith(skip):
-                h.update(rel.encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()[:24]
-
-
 def store_dir() -> Path:
     """Where the page keeps finished results: ``.cache/explorer-factory`` (``GUMI_TWIN_CACHE``
     moves it with the results store)."""
@@ -1101,7 +954,7 @@ def store_dir() -> Path:
 
 
 def _store_path(kind: str, parts: Sequence[Any]) -> Path:
-    blob = json.dumps([STORE_FORMAT, model_digest(), kind, *parts], sort_keys=True, default=str)
+    blob = json.dumps([STORE_FORMAT, data_digest(), kind, *parts], sort_keys=True, default=str)
     return store_dir() / f"{kind}-{hashlib.sha256(blob.encode()).hexdigest()[:24]}.pkl"
 
 
@@ -1119,7 +972,7 @@ def load_stored(kind: str, parts: Sequence[Any]) -> Any | None:
 
 def stored(kind: str, parts: Sequence[Any], compute: Callable[[], Any]) -> Any:
     """The stored result for ``kind`` and ``parts`` (keyed with the data and model code,
-    :func:`model_digest`), computed and written atomically when absent or damaged."""
+    :func:`twin.io.digest.data_digest`), computed and written atomically when absent or damaged."""
     value = load_stored(kind, parts)
     if value is not None:
         return value
