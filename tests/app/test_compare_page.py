@@ -8,6 +8,7 @@ the real stored results.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,9 @@ def fake_waterfall(scenario, settings, *, kpis, progress=None) -> pd.DataFrame:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[list[str]]:
+    """Made-up results and waterfalls; the page's waterfall store in a fresh folder."""
+    monkeypatch.setenv("GUMI_TWIN_CACHE", str(tmp_path))
     asked: list[list[str]] = []
 
     def load(names: list[str]) -> list[ScenarioResult]:
@@ -218,12 +221,15 @@ def test_four_scenarios_and_reference_change(app: AppTest, fake: list[list[str]]
     assert bars["data"][0]["text"] == ["+0.600", "+1.10", "−0.400"]  # against conservative
 
 
-def test_failed_waterfall_is_one_line(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_waterfall_is_one_line(
+    app: AppTest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("runs missing")
 
     monkeypatch.setattr(page, "waterfall", boom)
     page._waterfall_memo.clear()
+    monkeypatch.setenv("GUMI_TWIN_CACHE", str(tmp_path / "empty"))  # nothing stored
     app.select_slider(key="compare_year").set_value(2030).run()
     assert not app.exception
     errors = [e.value for e in app.error]

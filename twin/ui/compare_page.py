@@ -24,7 +24,7 @@ from twin.core.errors import InputError
 from twin.projection import RunSettings
 from twin.scenario_run import ScenarioResult, run_units_count
 from twin.ui import compare_view as view
-from twin.ui.factory_view import md_escape
+from twin.ui.factory_view import md_escape, stored
 from twin.ui.results import Progress, load_results, scenario_files, scenario_label
 from twin.viz import KPIS
 
@@ -70,7 +70,13 @@ def _waterfall(spec: Scenario, settings: RunSettings) -> pd.DataFrame:
         f"Lever waterfall of '{spec.name}' (reading its stored runs)",
     )
     try:
-        wf = waterfall(spec, settings, kpis=tuple(KPIS), progress=bar)
+        # Also on disk (keyed with the data and the model code): a restarted server shows
+        # a known waterfall at once.
+        wf = stored(
+            "waterfall",
+            [key[0], *key[1], *KPIS],
+            lambda: waterfall(spec, settings, kpis=tuple(KPIS), progress=bar),
+        )
     finally:
         bar.close()
     memo[key] = wf
