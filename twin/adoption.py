@@ -23,6 +23,7 @@ depend on it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -131,11 +132,21 @@ def adoption_thresholds(firm_ids: Iterable[object], seed: int, lever: str) -> np
     """One uniform threshold in [0, 1) per firm for ``lever``.
 
     Drawn from ``stream(seed, "adoption", lever, firm_id)``: a firm's threshold depends only
-    on the seed, the lever and its own id.
+    on the seed, the lever and its own id. Creating thousands of named streams is about half
+    of a projection's time, and sweeps project the same firms many times, so the draws are
+    remembered per (firm ids, seed, lever) in this process: the same numbers as drawing them
+    again (a pure function of its arguments, no shared random state); each call returns its
+    own copy.
     """
-    return np.array(
-        [stream(seed, "adoption", lever, _name_part(f)).random() for f in firm_ids], dtype=float
-    )
+    ids = tuple(_name_part(f) for f in firm_ids)
+    return _thresholds(ids, int(seed), str(lever)).copy()
+
+
+@lru_cache(maxsize=64)
+def _thresholds(ids: tuple[str | int, ...], seed: int, lever: str) -> np.ndarray:
+    out = np.array([stream(seed, "adoption", lever, f).random() for f in ids], dtype=float)
+    out.flags.writeable = False
+    return out
 
 
 def _check_frame(firms: pd.DataFrame, need_name: bool) -> None:

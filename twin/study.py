@@ -21,14 +21,12 @@ Besides the KPIs of :func:`twin.scenario_run.summary_table`, a study records
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
 import platform
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -36,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from twin import __version__, adoption
+from twin import __version__
 from twin.config.lever import LeverSpec
 from twin.config.loader import canonical_json
 from twin.config.scenario import Scenario, scenario_hash
@@ -65,7 +63,6 @@ __all__ = [
     "evaluate_points",
     "provenance",
     "run_study",
-    "shared_adoption_draws",
 ]
 
 #: KPIs a study records: those of :func:`twin.scenario_run.summary_table` and the carbon cost.
@@ -138,70 +135,10 @@ def evaluate_points(
     """Evaluate a chunk of points on shared inputs (a task: top-level, so that it pickles).
 
     Within the chunk, and for later chunks in the same process, each lever's adoption draws
-    are made once (:func:`shared_adoption_draws`).
+    are made once (:func:`twin.adoption.adoption_thresholds` remembers them).
     """
     inputs, settings = shared
-    with shared_adoption_draws():
-        return [(p.index, evaluate_point(inputs, settings, p)) for p in points]
-
-
-# --- adoption draws, the same for every point ----------------------------------------------
-# A projection draws one uniform adoption threshold per firm and lever, each from its own
-# named stream (twin.adoption.adoption_thresholds): about half of a point's time, although
-# the draws depend only on the seed, the lever and the firm ids, never on the point.
-# twin.adoption takes no precomputed draws, so while points are evaluated its
-# adoption_thresholds is replaced by a memo of the very same draws (results unchanged bit
-# for bit), and put back afterwards. The memo stays with the process for the next chunk.
-
-
-class _AdoptionMemo:
-    """Adoption thresholds by (seed, lever, firm ids), drawn once in this process."""
-
-    def __init__(self, draw: Callable[..., np.ndarray], size: int = 64) -> None:
-        self.draw = draw
-        self.size = size
-        self.memo: dict[tuple[Any, ...], np.ndarray] = {}
-        self.lock = threading.Lock()
-        self.depth = 0
-
-    def thresholds(self, firm_ids: Any, seed: int, lever: str) -> np.ndarray:
-        ids = tuple(firm_ids)
-        key = (seed, lever, ids)
-        hit = self.memo.get(key)
-        if hit is None:
-            hit = self.draw(ids, seed, lever)
-            with self.lock:
-                if len(self.memo) >= self.size:
-                    self.memo.pop(next(iter(self.memo)))  # the oldest; seeds rarely change
-                self.memo[key] = hit
-        return hit.copy()  # callers own their array
-
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[None]:
-        with self.lock:
-            if self.depth == 0:
-                adoption.adoption_thresholds = self.thresholds
-            self.depth += 1
-        try:
-            yield
-        finally:
-            with self.lock:
-                self.depth -= 1
-                if self.depth == 0:
-                    adoption.adoption_thresholds = self.draw
-
-
-_ADOPTION_MEMO = _AdoptionMemo(adoption.adoption_thresholds)
-
-
-def shared_adoption_draws() -> contextlib.AbstractContextManager[None]:
-    """A context in which each firm's adoption threshold for a lever and seed is drawn once
-    per process and then served from memory (the same numbers as drawing it again).
-
-    Nests and may be entered by several threads; the original function is back once the
-    last one leaves.
-    """
-    return _ADOPTION_MEMO.installed()
+    return [(p.index, evaluate_point(inputs, settings, p)) for p in points]
 
 
 @dataclass(frozen=True)

@@ -1,16 +1,14 @@
-"""Study plumbing: adoption draws shared by the points, and a quiet local Dask cluster."""
+"""Study plumbing: adoption draws remembered across points, and a quiet local Dask cluster."""
 
 import socket
 import warnings
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from twin import adoption
 from twin.core.streams import stream
 from twin.execution import DaskRunner
-from twin.study import shared_adoption_draws
 
 IDS = ["f-001", "f-002", 7, 12, "해성"]
 FIRMS = pd.Series(["f-001", "f-002", 7, np.int64(12), "해성"], dtype=object)  # as in a table
@@ -21,13 +19,12 @@ def _by_stream(ids, seed, lever):
     return np.array([stream(seed, "adoption", lever, f).random() for f in ids])
 
 
-def test_shared_draws_are_the_named_streams_bit_for_bit():
+def test_remembered_draws_are_the_named_streams_bit_for_bit():
     expected = _by_stream(IDS, 5, "vision_qc")
-    with shared_adoption_draws():
-        first = adoption.adoption_thresholds(FIRMS, 5, "vision_qc")
-        again = adoption.adoption_thresholds(FIRMS, 5, "vision_qc")
-        other = adoption.adoption_thresholds(FIRMS, 5, "scheduling")
-        reseeded = adoption.adoption_thresholds(FIRMS, 6, "vision_qc")
+    first = adoption.adoption_thresholds(FIRMS, 5, "vision_qc")
+    again = adoption.adoption_thresholds(FIRMS, 5, "vision_qc")
+    other = adoption.adoption_thresholds(FIRMS, 5, "scheduling")
+    reseeded = adoption.adoption_thresholds(FIRMS, 6, "vision_qc")
     np.testing.assert_array_equal(first, expected)
     np.testing.assert_array_equal(again, expected)
     np.testing.assert_array_equal(other, _by_stream(IDS, 5, "scheduling"))
@@ -35,28 +32,15 @@ def test_shared_draws_are_the_named_streams_bit_for_bit():
     assert not np.array_equal(first, other) and not np.array_equal(first, reseeded)
 
 
-def test_a_caller_cannot_spoil_the_shared_draws():
-    with shared_adoption_draws():
-        a = adoption.adoption_thresholds(FIRMS, 1, "scheduling")
-        a[:] = 2.0
-        b = adoption.adoption_thresholds(FIRMS, 1, "scheduling")
+def test_a_caller_cannot_spoil_the_remembered_draws():
+    a = adoption.adoption_thresholds(FIRMS, 1, "scheduling")
+    a[:] = 2.0
+    b = adoption.adoption_thresholds(FIRMS, 1, "scheduling")
     np.testing.assert_array_equal(b, _by_stream(IDS, 1, "scheduling"))
 
 
-def test_the_original_draw_is_back_after_the_last_context_even_on_errors():
-    original = adoption.adoption_thresholds
-    with shared_adoption_draws():
-        with shared_adoption_draws():
-            assert adoption.adoption_thresholds is not original
-        assert adoption.adoption_thresholds is not original  # the outer context still holds
-    assert adoption.adoption_thresholds is original
-    with pytest.raises(RuntimeError), shared_adoption_draws():
-        raise RuntimeError
-    assert adoption.adoption_thresholds is original
-
-
-def test_adoption_years_are_unchanged_by_shared_draws():
-    """The public function that uses the draws gives the same years with and without them."""
+def test_adoption_years_are_the_same_on_repeated_calls():
+    """The public function that uses the draws gives the same years when they are reused."""
     from twin.config.scenario import load_scenario
     from twin.io.paths import repo_root
 
@@ -69,14 +53,15 @@ def test_adoption_years_are_unchanged_by_shared_draws():
             "name": [f"firm {i}" for i in range(300)],
         }
     )
+    adoption._thresholds.cache_clear()
     plain = adoption.adoption_years(firms, scenario, "vision_qc", strict_anchors=False)
-    with shared_adoption_draws():
-        shared = [
-            adoption.adoption_years(firms, scenario, "vision_qc", strict_anchors=False)
-            for _ in range(2)
-        ]
+    again = [
+        adoption.adoption_years(firms, scenario, "vision_qc", strict_anchors=False)
+        for _ in range(2)
+    ]
+    assert adoption._thresholds.cache_info().hits >= 2
     assert plain.notna().sum() > 0  # some firms adopt: the comparison means something
-    for s in shared:
+    for s in again:
         pd.testing.assert_series_equal(s, plain)
 
 
