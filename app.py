@@ -19,10 +19,10 @@ st.set_page_config(page_title="Gumi Twin", page_icon="🏭", layout="wide")
 # One line per page, in menu order (the first is the landing page).
 PAGES = [
     st.Page(overview_page, title="Overview", icon="📊", url_path="overview", default=True),
+    st.Page(map_page, title="Map", icon="🗺️", url_path="map"),
+    st.Page(compare_page, title="Compare", icon="⚖️", url_path="compare"),
     st.Page(factory_page, title="Factory", icon="🏭", url_path="factory"),
     st.Page(roi_page, title="Company ROI", icon="💰", url_path="roi"),
-    st.Page(compare_page, title="Compare", icon="⚖️", url_path="compare"),
-    st.Page(map_page, title="Map", icon="🗺️", url_path="map"),
     st.Page(editor_page, title="Scenario editor", icon="📝", url_path="editor"),
     st.Page(sources_page, title="Sources", icon="📚", url_path="sources"),
 ]

@@ -24,6 +24,7 @@ from twin.core.errors import InputError
 from twin.projection import RunSettings
 from twin.scenario_run import ScenarioResult, run_units_count
 from twin.ui import compare_view as view
+from twin.ui.export import export_panel
 from twin.ui.factory_view import md_escape, stored
 from twin.ui.results import Progress, load_results, scenario_files, scenario_label
 from twin.viz import KPIS
@@ -116,6 +117,7 @@ def render() -> None:
     else:
         st.session_state[LAST_KEY] = results
     _show(results)
+    export_panel([r.scenario.name for r in results], "compare")
 
 
 def _show(results: list[ScenarioResult]) -> None:

@@ -21,6 +21,7 @@ from twin.io.geo import read_layer
 from twin.scenario_run import ScenarioResult
 from twin.ui import compare_view as cview
 from twin.ui import overview_view as view
+from twin.ui.export import export_panel
 from twin.ui.factory_view import md_escape
 from twin.ui.results import (
     DEFAULT_COMPARISON,
@@ -98,6 +99,7 @@ def render() -> None:
     else:
         st.session_state[LAST_KEY] = shown
     _show(shown)
+    export_panel(list(dict.fromkeys([comparison, scenario])), "overview")
 
 
 def _prepare(results: list[ScenarioResult] | None) -> dict[str, Any] | None:
