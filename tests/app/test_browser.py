@@ -143,6 +143,51 @@ def _open(browser, server, path: str):
     return page
 
 
+def test_overview_is_the_landing_page(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "")
+    try:
+        page.get_by_text("The AX plan's targets beside the model").first.wait_for(
+            timeout=FIRST_RESULTS_MS
+        )
+        _settle(page, FIRST_RESULTS_MS)
+        assert page.locator('[data-testid="stMetric"]').count() == 5
+        assert page.locator(".js-plotly-plot").count() >= 3
+        body = _check_and_shoot(page, "overview", tmp_path)
+        assert "95 % interval" in body and "synthetic" in body
+    finally:
+        page.close()
+
+
+def test_compare_page(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "compare")
+    try:
+        page.get_by_text("Assumptions that differ").first.wait_for(timeout=FIRST_RESULTS_MS)
+        _settle(page, FIRST_RESULTS_MS)
+        body = _check_and_shoot(page, "compare", tmp_path)  # the whole page in view
+        assert page.locator(".js-plotly-plot").count() >= 3
+        assert "Download all differences (CSV)" in body
+    finally:
+        page.close()
+
+
+def test_company_roi_runs(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "roi")
+    try:
+        page.get_by_text("Company ROI of an AI pilot").first.wait_for()
+        _settle(page)
+        reps = page.locator(".st-key-roi_replications input")
+        reps.fill("4")
+        reps.press("Tab")
+        page.locator(".st-key-roi_run button").click()
+        page.get_by_text("Results: smt-assembly").first.wait_for(timeout=FIRST_RESULTS_MS)
+        _settle(page, FIRST_RESULTS_MS)
+        body = _check_and_shoot(page, "roi", tmp_path)  # the whole page in view
+        assert page.locator(".js-plotly-plot").count() >= 4
+        assert "P50" in body
+    finally:
+        page.close()
+
+
 def test_factory_page(browser, server, tmp_path: Path) -> None:
     page = _open(browser, server, "factory")
     try:
