@@ -41,7 +41,7 @@ def export_panel(names: Sequence[str], key: str) -> None:
     """
     if not names:
         return
-    with st.expander("📤 Export a briefing for an alliance meeting", expanded=False):
+    with st.expander("Export a briefing for an alliance meeting", expanded=False):
         st.caption(
             "A slide deck, one web page or a PDF built from these results, with the "
             "assumptions, sources, data status and the command that regenerates it "
