@@ -101,3 +101,13 @@ def test_prediction_figure_has_units_and_readable_fonts():
     assert "kt" in fig.layout.yaxis.title.text
     assert len(fig.data) == 2
     assert fig.data[1].y[0] == pytest.approx(-2.0)
+
+
+def test_kpi_order_and_delta_text():
+    assert view.kpi_order(["co2_t", "value_added_krw", "co2_t", "x"]) == [
+        "value_added_krw",
+        "co2_t",
+        "x",
+    ]
+    assert view.delta_text(1e-9, 1e9, "co2_t") == "no change from the plan as written"
+    assert view.delta_text(-2e3, 1e5, "co2_t") == "-2 kt vs the plan as written"

@@ -10,7 +10,9 @@ from this page when neither exists.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -18,7 +20,17 @@ import streamlit as st
 from twin.core.errors import InputError
 from twin.io.paths import repo_root
 from twin.scenario_run import Inputs, data_digest, prepare
-from twin.surrogate import FILE_NAME, Prediction, Surrogate, load_surrogate
+from twin.study import evaluate_point
+from twin.study_points import build_points
+from twin.surrogate import (
+    FILE_NAME,
+    Prediction,
+    Surrogate,
+    fit_surrogate,
+    load_surrogate,
+    save_surrogate,
+)
+from twin.sweep import Sweep, load_sweep, run_sweep, sweep_table, write_sweep
 from twin.ui import whatif_view as view
 
 __all__ = ["CONFIRM_KEY", "render"]
@@ -50,33 +62,35 @@ def _table(path: str, mtime: float) -> pd.DataFrame | None:
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _inputs(path: str, mtime: float) -> tuple[object, Inputs]:
+def _inputs(path: str, mtime: float, _progress: Callable[[str], None]) -> tuple[Sweep, Inputs]:
     """The sweep and its prepared inputs (archetype runs with the low and high presets)."""
     del mtime
-    from twin.sweep import load_sweep
-
     sweep = load_sweep(path)
-    bar = st.progress(0.0, text="Reading the archetype runs ...")
+    inputs = prepare(sweep.base, sweep.settings, source=path, progress=_progress, with_ranges=True)
+    return sweep, inputs
+
+
+def _counter(label: str) -> tuple[Callable[[str], None], Any]:
+    """A progress callback counting archetype runs (their number is not known beforehand)."""
+    bar = st.progress(0.0, text=f"{label} ...")
     n = [0]
 
     def step(text: str) -> None:
         n[0] += 1
-        bar.progress(min(n[0] / 40, 1.0), text=f"Archetype runs: {n[0]} ({text})")
+        # About 40 runs (archetypes x lever sets) for the AX plan with its low/high presets.
+        bar.progress(min(n[0] / 40, 1.0), text=f"{label}: {n[0]} ({text})")
 
-    try:
-        inputs = prepare(sweep.base, sweep.settings, source=path, progress=step, with_ranges=True)
-    finally:
-        bar.empty()
-    return sweep, inputs
+    return step, bar
 
 
 def simulate(query: dict[str, float]) -> pd.DataFrame:
     """The full projection of the sweep's base scenario at ``query`` (every KPI and year)."""
-    from twin.study import evaluate_point
-    from twin.study_points import build_points
-
     path = sweep_file()
-    sweep, inputs = _inputs(str(path), path.stat().st_mtime)
+    step, bar = _counter("Reading the archetype runs")
+    try:
+        sweep, inputs = _inputs(str(path), path.stat().st_mtime, step)
+    finally:
+        bar.empty()
     point = build_points(
         sweep.base, [query], sweep.settings, data_digest(), "What-if sliders", "sliders"
     )[0]
@@ -85,17 +99,9 @@ def simulate(query: dict[str, float]) -> pd.DataFrame:
 
 def fit(folder: Path) -> None:
     """Run the shipped sweep (stored points are reused), fit its surrogate, save both."""
-    from twin.surrogate import fit_surrogate, save_surrogate
-    from twin.sweep import load_sweep, run_sweep, sweep_table, write_sweep
-
     sweep = load_sweep(sweep_file())
-    runs = st.progress(0.0, text="Archetype runs ...")
+    on_run, runs = _counter("Archetype runs")
     points = st.progress(0.0, text="Sweep points ...")
-    n = [0]
-
-    def on_run(text: str) -> None:
-        n[0] += 1
-        runs.progress(min(n[0] / 40, 1.0), text=f"Archetype runs: {n[0]} ({text})")
 
     def on_point(done: int, total: int, text: str) -> None:
         points.progress(done / max(total, 1), text=f"Sweep points: {done}/{total} ({text})")
@@ -160,7 +166,9 @@ def _answer(s: Surrogate, query: dict[str, float], kpi: str, year: int) -> Predi
     st.metric(
         f"{label} in {year}: change vs the no-AI baseline (estimate)",
         view.fmt_change(float(row["diff"]), kpi),
-        delta=f"{view.fmt_change(float(row['diff']) - base, kpi)} vs the plan as written",
+        delta=view.delta_text(float(row["diff"]) - base, float(row["diff"]), kpi),
+        # Less CO2, electricity or carbon cost is better: a fall shows green.
+        delta_color="inverse" if kpi in view.LESS_IS_BETTER else "normal",
     )
     st.markdown(
         f"95 % band of the estimate: **{view.fmt_change(float(row['diff']), kpi, row['sd'])}**"
@@ -197,6 +205,8 @@ def _confirm(s: Surrogate, query: dict[str, float], pred: Prediction, kpi: str) 
             }
         except InputError as err:
             st.error(str(err))
+        else:
+            st.rerun()  # so that the chart above shows the simulated bars too
     done = st.session_state.get(CONFIRM_KEY)
     if not done:
         return
@@ -234,7 +244,7 @@ def render() -> None:
         return
     tpath = folder / "sweep.parquet"
     table = _table(str(tpath), tpath.stat().st_mtime if tpath.is_file() else 0.0)
-    kpis = list(dict.fromkeys(s.cv["kpi"])) if not s.cv.empty else [k for k, _ in s.models]
+    kpis = view.kpi_order([k for k, _ in s.models])
     years = sorted({y for _, y in s.models})
     left, right = st.columns([2, 3], gap="large")
     with left:

@@ -19,6 +19,7 @@ from twin.io.paths import repo_root
 from twin.surrogate import FILE_NAME, Prediction, Surrogate
 
 __all__ = [
+    "LESS_IS_BETTER",
     "LEVER_LABELS",
     "SWEEP_NAME",
     "UNITS",
@@ -26,9 +27,11 @@ __all__ = [
     "candidate_folders",
     "comparison_table",
     "cv_table",
+    "delta_text",
     "find_folder",
     "fmt_change",
     "kpi_label",
+    "kpi_order",
     "param_label",
     "prediction_figure",
     "query_text",
@@ -50,6 +53,8 @@ UNITS: dict[str, tuple[str, float, str]] = {
     "output_per_employee_mkrw": ("Output per employee", 1.0, "M KRW"),
     "carbon_cost_krw": ("Carbon cost", 1e9, "bn KRW"),
 }
+#: KPIs whose fall is an improvement.
+LESS_IS_BETTER = frozenset({"electricity_mwh", "ai_compute_mwh", "co2_t", "carbon_cost_krw"})
 LEVER_LABELS = {
     "predictive_maintenance": "Predictive maintenance",
     "vision_qc": "Vision quality control",
@@ -63,6 +68,22 @@ def kpi_label(kpi: str) -> str:
     """A KPI's label with its unit, e.g. ``Value added (bn KRW)``."""
     label, _, unit = UNITS.get(kpi, (kpi, 1.0, ""))
     return f"{label} ({unit})" if unit else label
+
+
+def kpi_order(kpis: Sequence[str]) -> list[str]:
+    """``kpis`` once each, in display order (value added first; unknown ones last)."""
+    first = ["value_added_krw", "productivity_mkrw", "output_krw"]
+    order = [*first, *(k for k in UNITS if k not in first)]
+    unique = list(dict.fromkeys(kpis))
+    return sorted(unique, key=lambda k: order.index(k) if k in order else len(order))
+
+
+def delta_text(delta: float, value: float, kpi: str) -> str:
+    """The change from the plan as written (``no change`` when negligible next to
+    ``value``)."""
+    if abs(delta) <= 1e-4 * max(abs(value), 1e-12):
+        return "no change from the plan as written"
+    return f"{fmt_change(delta, kpi)} vs the plan as written"
 
 
 def param_label(name: str) -> str:
