@@ -8,6 +8,7 @@ test confirms a point on the real stored runs.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +151,8 @@ def test_confirm_shows_simulated_beside_surrogate(monkeypatch, folder):
     assert list(df["year"]) == [2030, 2032]
     assert df["within the surrogate's band"].all()
     assert "Full simulation vs surrogate" in " ".join(m.value for m in at.markdown)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert [d["name"] for d in spec["data"]][-1] == "your settings (full simulation)"
     # Kept when a widget changes; marked as stale once the sliders move.
     at.slider(key=f"whatif_{EFFECT}").set_value(0.5).run()
     assert "moved since" in " ".join(m.value for m in at.markdown)

@@ -218,7 +218,7 @@ def _confirm(s: Surrogate, query: dict[str, float], pred: Prediction, kpi: str) 
     st.dataframe(
         view.comparison_table(done["prediction"], done["simulated"], [kpi]),
         hide_index=True,
-        use_container_width=True,
+        width="stretch",
     )
 
 
@@ -268,12 +268,12 @@ def render() -> None:
         sim = done["simulated"] if done and done["query"] == query else None
         st.plotly_chart(
             view.prediction_figure(pred, kpi, neutral, sim),
-            use_container_width=True,
+            width="stretch",
             key="whatif_chart",
         )
         _confirm(s, query, pred, kpi)
     with st.expander("How good is the surrogate? (cross-validated error, every KPI and year)"):
-        st.dataframe(view.cv_table(s), hide_index=True, use_container_width=True)
+        st.dataframe(view.cv_table(s), hide_index=True, width="stretch")
         st.caption(
             f"Fitted on {s.meta.get('points', '?')} points of sweep "
             f"'{s.meta.get('sweep', view.SWEEP_NAME)}' ({s.meta.get('model', 'GP')}), "
