@@ -216,9 +216,15 @@ def _confirm(s: Surrogate, query: dict[str, float], pred: Prediction, kpi: str) 
         f"({done['seconds']:.1f} s)" + (" — the sliders have moved since" if stale else "")
     )
     st.dataframe(
-        view.comparison_table(done["prediction"], done["simulated"], [kpi]),
+        view.comparison_table(done["prediction"], done["simulated"], [kpi]).drop(columns="KPI"),
         hide_index=True,
         width="stretch",
+    )
+    st.caption(
+        "The surrogate's band is its uncertainty about the sweep's simulated mean (the sweep's "
+        "points share random numbers, so their differences are smooth); the simulation's own "
+        "95 % interval across its few replications is wider. The two agree when the surrogate "
+        "lies inside the simulation's interval and close to its mean."
     )
 
 
