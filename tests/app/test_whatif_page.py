@@ -9,6 +9,7 @@ test confirms a point on the real stored runs.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from scipy.stats import qmc
 from streamlit.testing.v1 import AppTest
 
 import twin.ui.whatif_page as page
-from twin.surrogate import fit_surrogate, save_surrogate
+from twin.surrogate import FILE_NAME, fit_surrogate, save_surrogate
 
 EFFECT = "levers.vision_qc.effect"
 REACH = "adoption.ceiling_multiplier"
@@ -163,6 +164,20 @@ def test_missing_surrogate_explains_and_offers_the_fit(monkeypatch, tmp_path):
     assert "No fitted what-if model" in at.info[0].value
     assert at.button(key="whatif_fit").label == "Fit the what-if model"
     assert not at.slider
+
+
+def test_fit_button_saves_then_the_sliders_answer(monkeypatch, tmp_path, folder):
+    target = tmp_path / "whatif" / "ax-effects"
+
+    def fake_fit(where: Path) -> None:
+        shutil.copytree(folder, where)
+
+    monkeypatch.setattr(page, "fit", fake_fit)
+    at = _app(monkeypatch, [tmp_path / "results", target])
+    at.button(key="whatif_fit").click().run()
+    assert not at.exception
+    assert (target / FILE_NAME).is_file()
+    assert _metric_bn(at) == pytest.approx(truth(0.0, 1.0, 2032) / 1e9, rel=0.02)
 
 
 @pytest.mark.slow
