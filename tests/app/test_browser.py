@@ -170,6 +170,26 @@ def test_compare_page(browser, server, tmp_path: Path) -> None:
         page.close()
 
 
+def test_whatif_answers_from_the_surrogate_and_confirms(browser, server, tmp_path: Path) -> None:
+    page = _open(browser, server, "whatif")
+    try:
+        answered = page.get_by_text("answered in").first
+        fit = page.get_by_role("button", name="Fit the what-if model")
+        answered.or_(fit).first.wait_for(timeout=FIRST_RESULTS_MS)
+        _settle(page)
+        if not answered.is_visible():  # a fresh clone: fit the surrogate once, as a user would
+            fit.click()
+            answered.wait_for(timeout=FIRST_RESULTS_MS)
+            _settle(page, FIRST_RESULTS_MS)
+        page.get_by_role("button", name="Confirm by full simulation").click()
+        page.get_by_text("Full simulation vs surrogate").first.wait_for(timeout=FIRST_RESULTS_MS)
+        _settle(page, FIRST_RESULTS_MS)
+        body = _check_and_shoot(page, "whatif", tmp_path)
+        assert "cross-validated" in body.lower()
+    finally:
+        page.close()
+
+
 def test_company_roi_runs(browser, server, tmp_path: Path) -> None:
     page = _open(browser, server, "roi")
     try:
