@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display needed: figures are saved or embedded
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
@@ -26,6 +27,7 @@ __all__ = [
     "STATUS_COLOURS",
     "Kpi",
     "complex_map_figure",
+    "ring_bottlenecks",
     "scenario_colour",
 ]
 
@@ -80,6 +82,40 @@ KPIS = {
     "co2_t": Kpi("CO2", "CO2 배출량", 1e3, "kt"),
     "ai_compute_mwh": Kpi("AI compute energy", "AI 연산 전력", 1e3, "GWh"),
 }
+
+
+def ring_bottlenecks(
+    ax: Axes,
+    firms: gpd.GeoDataFrame,
+    bottlenecks: list[str],
+    *,
+    size: float = 260,
+    fontsize: float | None = None,
+    zorder: int = 7,
+) -> None:
+    """Ring the firms ``bottlenecks`` (``firm_id``, in rank order) in red and number them.
+
+    Drawn in EPSG:5186 (the CRS of the maps here); firms not in ``firms`` are skipped.
+    """
+    fm = firms.to_crs(METRIC_CRS).set_index("firm_id")
+    for rank, fid in enumerate(bottlenecks, start=1):
+        if fid not in fm.index:
+            continue
+        pt = fm.geometry[fid]
+        ax.scatter(
+            [pt.x], [pt.y], s=size, facecolors="none", edgecolors="#d62728", linewidths=2.2,
+            zorder=zorder,
+        )  # fmt: skip
+        ax.annotate(
+            str(rank),
+            (pt.x, pt.y),
+            xytext=(-14, 6),
+            textcoords="offset points",
+            fontsize=fontsize,
+            weight="bold",
+            color="#d62728",
+            zorder=zorder,
+        )
 
 
 def scenario_colour(index: int, name: str) -> str:
@@ -151,30 +187,7 @@ def complex_map_figure(
                 bbox={"boxstyle": "round,pad=0.15", "fc": "white", "alpha": 0.7, "lw": 0},
             )
     if bottlenecks and firms is not None:
-        fm = firms.to_crs(METRIC_CRS).set_index("firm_id")
-        for rank, fid in enumerate(bottlenecks, start=1):
-            if fid not in fm.index:
-                continue
-            pt = fm.geometry[fid]
-            ax.scatter(
-                [pt.x],
-                [pt.y],
-                s=260,
-                facecolors="none",
-                edgecolors="#d62728",
-                linewidths=2.2,
-                zorder=7,
-            )
-            ax.annotate(
-                str(rank),
-                (pt.x, pt.y),
-                xytext=(-14, 6),
-                textcoords="offset points",
-                fontsize=10,
-                weight="bold",
-                color="#d62728",
-                zorder=7,
-            )
+        ring_bottlenecks(ax, firms, bottlenecks, size=260, fontsize=10, zorder=7)
     if substations is not None and len(substations):
         ss = substations.to_crs(METRIC_CRS)
         ax.scatter(

@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 
 from twin.report.labels import archetype_label, kpi_label, lever_label, t
 from twin.spatial import METRIC_CRS
-from twin.viz import KPIS, NOTICE, scenario_colour
+from twin.viz import KPIS, NOTICE, ring_bottlenecks, scenario_colour
 
 __all__ = [
     "DPI",
@@ -183,27 +183,7 @@ def map_png(
                     color="#333333",
                 )
         if firms is not None and bottlenecks:
-            fm = firms.to_crs(METRIC_CRS).set_index("firm_id")
-            for rank, fid in enumerate(bottlenecks, start=1):
-                if fid in fm.index:
-                    pt = fm.geometry[fid]
-                    ax.scatter(
-                        [pt.x],
-                        [pt.y],
-                        s=240,
-                        facecolors="none",
-                        edgecolors="#d62728",
-                        linewidths=2.2,
-                        zorder=6,
-                    )
-                    ax.annotate(
-                        str(rank),
-                        (pt.x, pt.y),
-                        xytext=(-14, 6),
-                        textcoords="offset points",
-                        color="#d62728",
-                        weight="bold",
-                    )
+            ring_bottlenecks(ax, firms, bottlenecks, size=240, zorder=6)
         for row in cx.itertuples():
             p = row.geometry.representative_point()
             val = "–" if not np.isfinite(row.value) else fmt_value(row.value)
