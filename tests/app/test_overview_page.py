@@ -123,11 +123,11 @@ def test_renders_default_pair_with_cards(app: AppTest, fake: list[list[str]]) ->
     assert app.selectbox(key="overview_scenario").value == "gumi-ax-2032"
     assert app.selectbox(key="overview_comparison").value == "baseline"
     labels = [m.label for m in app.metric]
-    assert labels[0] == "Production" and len(labels) == 5
-    assert "CO2" in labels and any("productivity" in x.lower() for x in labels)
+    assert labels[0] == "Production, tn KRW" and len(labels) == 5
+    assert "CO2, kt" in labels and any("productivity" in x.lower() for x in labels)
     prod = app.metric[0]
-    assert prod.value == "44.5 tn KRW"  # 40 + 0.5 x 7 + mean noise 0 + 1.0 x mean gain 1
-    assert prod.delta.startswith("+1.00 tn KRW")
+    assert prod.value == "44.5"  # 40 + 0.5 x 7 + mean noise 0 + 1.0 x mean gain 1
+    assert prod.delta.startswith("+1.00 (")
     # The card's interval is the paired t interval of the per-replication changes.
     half = stats.t.ppf(0.975, REPS - 1) * GAIN_2032.std(ddof=1) / np.sqrt(REPS)
     expected = f"95 % interval +{1 - half:.3g} to +{1 + half:.3g} tn KRW"
@@ -139,11 +139,11 @@ def test_controls_change_the_output(app: AppTest, fake: list[list[str]]) -> None
     app.selectbox(key="overview_comparison").set_value("conservative").run()
     _clean(app)
     assert fake[-1] == ["conservative", "gumi-ax-2032"]
-    assert app.metric[0].delta.startswith("+0.600 tn KRW") and app.metric[0].delta != before
+    assert app.metric[0].delta.startswith("+0.600 (") and app.metric[0].delta != before
 
     app.select_slider(key="overview_year").set_value(2028).run()
     _clean(app)
-    assert app.metric[0].delta.startswith("+0.300 tn KRW")  # (1.0 - 0.4) x 4/8
+    assert app.metric[0].delta.startswith("+0.300 (")  # (1.0 - 0.4) x 4/8
 
     assert _chart_specs(app)[0]["layout"]["yaxis"]["title"]["text"] == "Production (tn KRW)"
     app.segmented_control(key="overview_kpi").set_value("co2_t").run()
@@ -182,7 +182,7 @@ def test_same_scenario_twice_says_so(app: AppTest) -> None:
     app.selectbox(key="overview_comparison").set_value("gumi-ax-2032").run()
     assert not app.exception
     assert any("compared with itself" in i.value for i in app.info)
-    assert app.metric[0].delta.startswith("0 tn KRW")
+    assert app.metric[0].delta.startswith("0 (")
 
 
 def test_failed_load_keeps_the_last_pair(app: AppTest, monkeypatch: pytest.MonkeyPatch) -> None:

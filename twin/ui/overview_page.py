@@ -150,7 +150,8 @@ def _show(s: dict[str, Any]) -> None:
     for col, card in zip(st.columns(len(cards)), cards, strict=True):
         with col.container(border=True):
             st.metric(
-                card.label.split(" (")[0],  # the short name; the full label is in the help
+                # the short name and the unit; the full label is in the help
+                f"{card.label.split(' (')[0]}, {KPIS[card.kpi].unit}",
                 card.value,
                 card.delta or None,
                 delta_color=card.delta_color,

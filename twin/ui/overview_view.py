@@ -190,9 +190,10 @@ def headline_cards(
             Card(
                 kpi=kpi,
                 label=k.label,
-                value=f"{fmt_number(mean)} {k.unit}",
+                # the unit goes in the card's label: a wide-page fifth shows about 8 characters
+                value=fmt_number(mean),
                 # st.metric reads the sign from a leading ASCII "-" (arrow and colour)
-                delta=f"{fmt_number(diff, signed=True)} {k.unit}{pct}".replace("\u2212", "-"),
+                delta=f"{fmt_number(diff, signed=True)}{pct}".replace("\u2212", "-"),
                 interval=interval,
                 delta_color="inverse" if kpi in LOWER_IS_BETTER else "normal",
             )
