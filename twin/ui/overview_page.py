@@ -34,6 +34,9 @@ from twin.viz import KPIS
 
 __all__ = ["LAST_KEY", "render"]
 
+#: Card names that must fit a fifth of the page (the full label is in the card's help).
+_SHORT = {"productivity_mkrw": "Productivity"}
+
 LAST_KEY = "overview_last"
 
 
@@ -151,7 +154,7 @@ def _show(s: dict[str, Any]) -> None:
         with col.container(border=True):
             st.metric(
                 # the short name and the unit; the full label is in the help
-                f"{card.label.split(' (')[0]}, {KPIS[card.kpi].unit}",
+                f"{_SHORT.get(card.kpi, card.label.split(' (')[0])}, {KPIS[card.kpi].unit}",
                 card.value,
                 card.delta or None,
                 delta_color=card.delta_color,
