@@ -20,6 +20,7 @@ from twin.core.errors import InputError
 from twin.experiment import run_factory
 from twin.io.paths import archetype_specs, factory_specs
 from twin.ui import factory_view as view
+from twin.ui.spec_upload import spec_upload
 
 __all__ = ["DEFAULTS", "DEFAULT_FACTORY", "LEVERS_KEY", "RESULT_KEY", "render"]
 
@@ -79,11 +80,6 @@ def _simulate(
         }
 
     return view.stored("run", [spec_json, days, warmup_days, replications, seed], compute)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _parse_upload(name: str, data: bytes) -> tuple[FactorySpec | None, str | None]:
-    return view.parse_upload(name, data)
 
 
 def render() -> None:
@@ -151,18 +147,14 @@ def _sidebar() -> _Choice:
             except InputError as exc:
                 error = exc.line()
     else:
-        upload = sb.file_uploader(
-            f"Factory spec, YAML, at most {view.MAX_UPLOAD_BYTES / 1e6:g} MB",
-            type=["yaml", "yml"],
+        upload = spec_upload(
+            sb,
             key="factory_upload",
-            max_upload_size=max(1, round(view.MAX_UPLOAD_BYTES / 1e6)),
             help="The same format as the shipped specs in data/factories/*.yaml.",
+            empty="Upload a spec to run it.",
         )
-        if upload is None:
-            sb.caption("Upload a spec to run it.")
-        else:
-            label = f"upload {upload.name}"
-            spec, error = _parse_upload(upload.name, upload.getvalue())
+        if upload is not None:
+            label, spec, error = f"upload {upload.name}", upload.spec, upload.error
     if error:
         sb.error(view.md_escape(error), icon=":material/error:")
     elif spec is not None:

@@ -43,6 +43,7 @@ from twin.roi import (
 from twin.scenario_run import load_levers
 from twin.ui import factory_view as fview
 from twin.ui import roi_view as view
+from twin.ui.spec_upload import spec_upload
 
 __all__ = ["DEFAULTS", "DEFAULT_ARCHETYPE", "JOB_KEY", "RESULT_KEY", "RoiJob", "render"]
 
@@ -174,11 +175,6 @@ def _levers() -> dict[str, LeverSpec]:
     return load_levers()
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _parse_upload(name: str, data: bytes) -> tuple[FactorySpec | None, str | None]:
-    return fview.parse_upload(name, data)
-
-
 @dataclass(frozen=True)
 class _Line:
     """The line the company asks about."""
@@ -229,19 +225,15 @@ def _sidebar(levers: dict[str, LeverSpec]) -> _Choice:
         except InputError as exc:
             line = _Line(None, str(name), "", 1.0, exc.line())
     else:
-        upload = sb.file_uploader(
-            f"Factory spec, YAML, at most {fview.MAX_UPLOAD_BYTES / 1e6:g} MB",
-            type=["yaml", "yml"],
+        upload = spec_upload(
+            sb,
             key="roi_upload",
-            max_upload_size=max(1, round(fview.MAX_UPLOAD_BYTES / 1e6)),
             help="The format of data/archetypes/*.yaml; parsed and validated, never executed.",
+            empty="Upload a spec to run it (it runs at its own release rate).",
         )
-        if upload is None:
-            sb.caption("Upload a spec to run it (it runs at its own release rate).")
-        else:
-            spec, error = _parse_upload(upload.name, upload.getvalue())
-            label = spec.name if spec is not None else upload.name
-            line = _Line(spec, label, f"upload {upload.name}", 1.0, error)
+        if upload is not None:
+            label = upload.spec.name if upload.spec is not None else upload.name
+            line = _Line(upload.spec, label, f"upload {upload.name}", 1.0, upload.error)
     if line.error:
         sb.error(fview.md_escape(line.error), icon=":material/error:")
     elif line.spec is not None:
