@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -125,6 +126,13 @@ class _Inline:
         return None
 
 
+def _dies_on_sigterm() -> None:
+    """Worker initializer: SIGTERM ends the worker. A parent that handles SIGTERM itself (the
+    Streamlit server does, for a graceful shutdown) passes its handler on to forked workers,
+    and then terminating them on a cancelled run would leave them computing."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _chunks(reps: tuple[int, ...], size: int) -> list[tuple[int, ...]]:
     return [reps[i : i + size] for i in range(0, len(reps), size)]
 
@@ -227,7 +235,11 @@ def run_units(
     chunk = max(1, min(8, math.ceil(max(len(u.reps) for u in units) / (2 * max(workers, 1)))))
     records: dict[tuple[tuple[str, str], str], dict[int, dict[str, Any]]] = {}
     done = 0
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else _Inline()
+    pool = (
+        ProcessPoolExecutor(max_workers=workers, initializer=_dies_on_sigterm)
+        if workers > 1
+        else _Inline()
+    )
     pending: dict[Future, tuple[str, Any]] = {}
 
     def tick(n: int) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import threading
 import time
 from dataclasses import dataclass, field
@@ -73,17 +72,6 @@ UPLOAD = "Upload your line's spec (YAML)"
 
 
 # --------------------------------------------------------------------------- the run
-
-
-def _default_sigterm() -> None:
-    """In a forked child: die on SIGTERM again. The Streamlit server catches SIGTERM for a
-    graceful shutdown; the API's worker processes are forked from it and would inherit that
-    handler, so stopping a run (which terminates them) would leave them computing."""
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-if hasattr(os, "register_at_fork"):  # POSIX; registered once, at import
-    os.register_at_fork(after_in_child=_default_sigterm)
 
 
 class RunCancelled(Exception):
